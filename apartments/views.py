@@ -1,0 +1,35 @@
+from itertools import groupby
+
+from django.shortcuts import render
+
+from apartments import selectors
+from logistics.access import role_required
+
+
+@role_required(*selectors.BUILDING_VIEWERS)
+def building_list(request):
+    buildings = list(selectors.building_list(request.user))
+    totals = {
+        "rooms": sum(b.room_count for b in buildings),
+        "beds": sum(b.bed_count for b in buildings),
+    }
+    return render(
+        request, "apartments/building_list.html", {"buildings": buildings, "totals": totals}
+    )
+
+
+@role_required(*selectors.BUILDING_VIEWERS)
+def building_detail(request, pk: int):
+    building = selectors.building_get(request.user, pk)
+    rooms = list(selectors.building_rooms(building))
+    floors = [(floor, list(rooms)) for floor, rooms in groupby(rooms, key=lambda r: r.floor)]
+    return render(
+        request,
+        "apartments/building_detail.html",
+        {
+            "building": building,
+            "floors": floors,
+            "room_count": len(rooms),
+            "bed_count": sum(r.bed_count for r in rooms),
+        },
+    )

@@ -1,0 +1,1 @@
+# Canteens, menus and food-safety records arrive with their issue.

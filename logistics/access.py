@@ -1,0 +1,136 @@
+"""Who may do what: every role check of the portal goes through this module.
+
+Pages use `role_required`, the API uses `HasRole`, and selectors scope their querysets with
+`campus_scope`/`department_scope`. Roles are read once per request and cached on the user.
+Building scopes (dorm managers, shift leads) are combined with these in
+apartments.selectors.buildings_for().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from rest_framework.permissions import BasePermission
+
+from logistics.models import Role, RoleGrant
+
+ALL = None  # a scope of "every campus" / "every department"
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    campus_id: int | None
+    department_id: int | None
+
+
+def grants_of(user) -> tuple[Grant, ...]:
+    """The user's role grants, read with one query and kept for the rest of the request."""
+    if not user.is_authenticated or not user.is_active:
+        return ()
+    cached = getattr(user, "_grants_cache", None)
+    if cached is None:
+        rows = RoleGrant.objects.filter(user_id=user.pk).values_list(
+            "role", "campus_id", "department_id"
+        )
+        cached = tuple(Grant(*row) for row in rows)
+        if user.is_superuser:
+            cached += (Grant(Role.ADMIN, None, None),)
+        user._grants_cache = cached
+    return cached
+
+
+def roles_of(user) -> frozenset[str]:
+    return frozenset(g.role for g in grants_of(user))
+
+
+def has_role(user, *roles: str) -> bool:
+    """True if the user holds any of `roles`. Administrators hold every staff role's rights
+    except a resident's (they have no room)."""
+    held = roles_of(user)
+    if Role.ADMIN in held and any(r != Role.STUDENT for r in roles):
+        return True
+    return bool(held.intersection(roles))
+
+
+def is_staff_member(user) -> bool:
+    return bool(roles_of(user) - {Role.STUDENT})
+
+
+def _scope(user, roles: Iterable[str], field: str) -> set[int] | None:
+    """Ids of the campuses/departments the user's grants of `roles` cover; ALL if any grant
+    of those roles is unlimited (or the user is an administrator); empty if none."""
+    if Role.ADMIN in roles_of(user):
+        return ALL
+    roles = set(roles)
+    ids: set[int] = set()
+    for grant in grants_of(user):
+        if grant.role in roles:
+            value = getattr(grant, field)
+            if value is None:
+                return ALL
+            ids.add(value)
+    return ids
+
+
+def campus_scope(user, *roles: str) -> set[int] | None:
+    return _scope(user, roles, "campus_id")
+
+
+def department_scope(user, *roles: str) -> set[int] | None:
+    return _scope(user, roles, "department_id")
+
+
+def filter_by_scope(queryset, field: str, scope: set[int] | None):
+    """Limit `queryset` to rows whose `field` is in scope; ALL leaves it as it is."""
+    if scope is ALL:
+        return queryset
+    return queryset.filter(**{f"{field}__in": scope})
+
+
+def role_required(*roles: str):
+    """Page decorator: anonymous users go to the login page; users without any of `roles`
+    get 404, as for a page that does not exist (they may not learn that it does)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_role(request.user, *roles):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class HasRole(BasePermission):
+    """DRF permission: `permission_classes = [HasRole.of(Role.DORM_MANAGER, …)]`."""
+
+    roles: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, *roles: str):
+        return type(f"HasRole_{'_'.join(roles)}", (cls,), {"roles": roles})
+
+    def has_permission(self, request, view):
+        return bool(request.user and has_role(request.user, *self.roles))
+
+
+def client_ip(request) -> str:
+    """The caller's address, trusting X-Forwarded-For only as far as TRUSTED_PROXY_COUNT
+    reverse proxies of our own (a client can put anything in that header)."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [p for p in forwarded if p]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
+
+
+class LogisticsConfig(AppConfig):
+    name = "logistics"
+    verbose_name = _("Logistics kernel")
+
+    def ready(self):
+        # Each app declares its hall entries, nightly jobs and demo data in modules of these
+        # names; the kernel finds them without importing any app by name.
+        autodiscover_modules("hall", "jobs", "demo")

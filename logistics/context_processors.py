@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from logistics.hall import entries_for, role_labels
+
+
+def portal(request):
+    """What the base layout needs: the portal's name, the user's hall entries (for the menu)
+    and role labels. Lazy: a page that does not show them pays nothing."""
+    user = getattr(request, "user", None)
+    return {
+        "portal_name": settings.PORTAL_NAME,
+        "hall_entries": SimpleLazyObject(lambda: entries_for(user) if user else []),
+        "user_role_labels": SimpleLazyObject(lambda: role_labels(user) if user else []),
+    }

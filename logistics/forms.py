@@ -1,0 +1,23 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Student id or work id")
+        self.fields["username"].widget.attrs.update(
+            {"autocomplete": "username", "autocapitalize": "none", "autofocus": True}
+        )
+        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Sign in"), css_class="w-100 btn-lg"))
+
+
+class PortalPasswordChangeForm(PasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Change password")))

@@ -1,0 +1,216 @@
+"""The shared kernel: people, places and departments every service app refers to, plus the
+records that cut across them (roles, the audit trail, background job runs)."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class BilingualName(models.Model):
+    """Data names come in Chinese (the working language) and, optionally, in English."""
+
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("name in English"), max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def display_name(self) -> str:
+        language = get_language() or ""
+        if language.startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+    def __str__(self):
+        return self.display_name
+
+
+class User(AbstractUser):
+    """A portal account. Residents log in with their student id, staff with their work id."""
+
+    # One field: Chinese names do not split into first and last the way AbstractUser assumes.
+    full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.get_full_name() or self.username
+
+
+class Campus(BilingualName):
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("campus")
+        verbose_name_plural = _("campuses")
+
+
+class ServiceArea(BilingualName):
+    """An area the ISO 9001 service standards cover (dining, apartments, …). Reference data
+    created by a data migration."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("service area")
+        verbose_name_plural = _("service areas")
+
+
+class Department(BilingualName):
+    """A service department of the logistics group (公寓中心, 维修中心, 饮食中心, …)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    service_areas = models.ManyToManyField(
+        ServiceArea, blank=True, related_name="departments", verbose_name=_("service areas")
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+
+class Role(models.TextChoices):
+    STUDENT = "student", _("Student / resident")
+    DORM_MANAGER = "dorm_manager", _("Dorm manager")
+    SHIFT_LEAD = "shift_lead", _("Shift lead")
+    TECHNICIAN = "technician", _("Technician")
+    DISPATCHER = "dispatcher", _("Repair dispatcher")
+    DINING_MANAGER = "dining_manager", _("Dining manager")
+    AUDITOR = "auditor", _("Quality auditor")
+    DEPARTMENT_HEAD = "department_head", _("Department head")
+    ADMIN = "admin", _("Administrator")
+
+
+class RoleGrant(models.Model):
+    """One role held by one user, optionally limited to a campus and/or a department.
+
+    The building scope of dorm managers and shift leads lives with the buildings
+    (apartments.BuildingAssignment); the checks that combine them are in logistics.access.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_grants",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    campus = models.ForeignKey(
+        Campus,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="role_grants",
+        verbose_name=_("campus"),
+        help_text=_("Leave empty for every campus."),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="role_grants",
+        verbose_name=_("department"),
+        help_text=_("Leave empty for every department."),
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "campus", "department"],
+                name="rolegrant_unique_scope",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self):
+        scope = " / ".join(str(s) for s in (self.campus, self.department) if s)
+        return f"{self.get_role_display()}" + (f" ({scope})" if scope else "")
+
+
+class AuditEvent(models.Model):
+    """Who changed what, and when. Written by services through audit_record(); never edited."""
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    action = models.CharField(_("action"), max_length=60)
+    target_type = models.ForeignKey(
+        ContentType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    target_repr = models.CharField(_("target"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [
+            # The history of one object, newest first (admin and object history pages).
+            models.Index(fields=["target_type", "target_id", "-at"], name="audit_target_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+
+
+class JobRun(models.Model):
+    """One run of one background job for one date: what, when, how many items, the outcome."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    job = models.CharField(_("job"), max_length=80)
+    for_date = models.DateField(_("for date"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    trigger = models.CharField(_("started by"), max_length=40, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    items = models.PositiveIntegerField(_("items"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        constraints = [
+            # A job succeeds at most once per date: the second nightly run changes nothing.
+            models.UniqueConstraint(
+                fields=["job", "for_date"],
+                condition=Q(status="succeeded"),
+                name="jobrun_one_success_per_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["job", "for_date"], name="jobrun_job_date_idx")]
+
+    def __str__(self):
+        return f"{self.job} {self.for_date} {self.get_status_display()}"
+
+    @property
+    def duration(self):
+        return self.finished_at - self.started_at if self.finished_at else None

@@ -1,0 +1,1 @@
+# Service standards, inspections, nonconformities and complaints arrive with their issue.

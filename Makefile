@@ -47,12 +47,12 @@ format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Re-extract both catalogues, then compile. English msgstrs are filled from the source text.
+# Re-extract both catalogues, compile them and list what still needs a Chinese translation.
+# English msgstrs are filled from the (English) source strings.
 messages: $(VENV)/.installed-dev
-	$(MANAGE) makemessages -l zh_Hans -l en --no-obsolete --no-location --ignore '.venv/*' --ignore 'bench/*' --ignore 'tests/*'
-	$(MANAGE) makemessages -d djangojs -l zh_Hans -l en --no-obsolete --no-location --ignore '.venv/*' --ignore 'static/vendor/*' --ignore 'staticfiles/*'
-	$(PY) -m logistics.i18n_tools fill-english locale
+	$(PY) -m logistics.catalogues update
 	$(MANAGE) compilemessages --ignore '.venv/*'
+	$(PY) -m logistics.catalogues missing
 
 check-deploy: $(VENV)/.installed
 	DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \

@@ -29,7 +29,16 @@ BUILDINGS = [
     ("jiangnan", "J01", "江南1号公寓", "Jiangnan Apartment 1", GenderPolicy.MALE, 6, 16, 4),
     ("jiangnan", "J02", "江南2号公寓", "Jiangnan Apartment 2", GenderPolicy.FEMALE, 6, 16, 4),
     ("jiangnan", "J03", "江南3号公寓", "Jiangnan Apartment 3", GenderPolicy.MIXED, 6, 16, 4),
-    ("jiangnan", "J04", "江南研究生公寓", "Jiangnan Postgraduate Apartment", GenderPolicy.MIXED, 5, 10, 2),
+    (
+        "jiangnan",
+        "J04",
+        "江南研究生公寓",
+        "Jiangnan Postgraduate Apartment",
+        GenderPolicy.MIXED,
+        5,
+        10,
+        2,
+    ),
     ("jiangnan", "J05", "江南教工公寓", "Jiangnan Staff Apartment", GenderPolicy.MIXED, 3, 10, 1),
 ]
 
@@ -79,9 +88,7 @@ def seed_apartments(log):
     for username, role, codes in BUILDING_STAFF:
         user = User.objects.get(username=username)
         for code in codes:
-            BuildingAssignment.objects.get_or_create(
-                building=buildings[code], user=user, role=role
-            )
+            BuildingAssignment.objects.get_or_create(building=buildings[code], user=user, role=role)
 
 
 def _seed_buildings(campuses):
@@ -116,7 +123,9 @@ def _seed_residents(campuses):
         for i in range(count):
             serial += 1
             gender = Gender.MALE if serial % 2 else Gender.FEMALE
-            student_id = f"{CATEGORY_PREFIX[category]}{'01' if campus == 'songbei' else '02'}{i + 1:06d}"
+            student_id = (
+                f"{CATEGORY_PREFIX[category]}{'01' if campus == 'songbei' else '02'}{i + 1:06d}"
+            )
             rows.append(
                 {
                     "student_id": student_id,

@@ -134,3 +134,16 @@ def client_ip(request) -> str:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
+
+
+def lockout_response(request, original_response=None, credentials=None, *args, **kwargs):
+    """What django-axes answers to a locked-out sign-in: JSON for the API, a page otherwise."""
+    from django.http import JsonResponse
+    from django.shortcuts import render
+    from django.utils.translation import gettext as _
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": _("Too many failed sign-ins. Please try again later.")}, status=429
+        )
+    return render(request, "registration/locked_out.html", status=429)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from logistics.access import has_role, roles_of
 from logistics.models import Role
@@ -58,3 +59,37 @@ STAFF_ROLES = tuple(r for r in Role.values if r != Role.STUDENT)
 
 def role_labels(user) -> list[str]:
     return [Role(r).label for r in Role.values if r in roles_of(user)]
+
+
+# The kernel's own entries.
+def _is_admin(user) -> bool:
+    return user.is_staff and has_role(user, Role.ADMIN)
+
+
+hall_entry(
+    key="kernel.account",
+    title=_("My account"),
+    description=_("Your name, your roles and your password."),
+    url_name="account",
+    icon="person-circle",
+    position=900,
+)
+hall_entry(
+    key="kernel.admin",
+    title=_("Administration"),
+    description=_("Accounts, roles, campuses, departments, job runs and the audit trail."),
+    url_name="admin:index",
+    icon="gear",
+    roles=(Role.ADMIN,),
+    visible=_is_admin,
+    position=910,
+)
+hall_entry(
+    key="kernel.api_docs",
+    title=_("API documentation"),
+    description=_("The interface for the mobile app and the WeChat mini-program."),
+    url_name="api-docs",
+    icon="code-square",
+    roles=(Role.ADMIN,),
+    position=920,
+)

@@ -19,15 +19,15 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self):
+        return self.display_name
+
     @property
     def display_name(self) -> str:
         language = get_language() or ""
         if language.startswith("en") and self.name_en:
             return self.name_en
         return self.name
-
-    def __str__(self):
-        return self.display_name
 
 
 class User(AbstractUser):

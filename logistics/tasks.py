@@ -13,4 +13,3 @@ def run_nightly_jobs(for_date: str | None = None, trigger: str = "schedule") -> 
     day = date.fromisoformat(for_date) if for_date else timezone.localdate()
     runs = run_all_nightly_jobs(day, trigger=trigger)
     return {run.job: run.status for run in runs}
-

@@ -4,7 +4,10 @@ from logistics.demo import seed_all
 
 
 class Command(BaseCommand):
-    help = "Load the demo university (campuses, buildings, residents, staff of every role). Idempotent."
+    help = (
+        "Load the demo university (campuses, buildings, residents, staff of every role). "
+        "Running it twice changes nothing."
+    )
 
     def handle(self, *args, **options):
         seed_all(lambda line: self.stdout.write(line))

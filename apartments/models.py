@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from logistics.models import BilingualName, Campus, Role
@@ -38,6 +39,8 @@ class Building(BilingualName):
         _("gender policy"), max_length=1, choices=GenderPolicy.choices, default=GenderPolicy.MIXED
     )
     floors = models.PositiveSmallIntegerField(_("floors"), default=1)
+    # Resident categories this building houses (e.g. only postgraduates); empty: any.
+    categories = models.JSONField(_("resident categories"), default=list, blank=True)
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="BuildingAssignment",
@@ -84,12 +87,26 @@ class BuildingAssignment(models.Model):
         return f"{self.user} – {self.building} ({self.get_role_display()})"
 
 
+class RoomKind(models.TextChoices):
+    DORMITORY = "dormitory", _("Dormitory")
+    STAFF = "staff", _("Staff apartment")
+    ACCESSIBLE = "accessible", _("Accessible room")
+    GUEST = "guest", _("Guest room")
+
+
 class Room(models.Model):
     building = models.ForeignKey(
         Building, on_delete=models.CASCADE, related_name="rooms", verbose_name=_("building")
     )
     floor = models.SmallIntegerField(_("floor"))
     number = models.CharField(_("room number"), max_length=20)
+    kind = models.CharField(
+        _("room type"), max_length=20, choices=RoomKind.choices, default=RoomKind.DORMITORY
+    )
+    # Who may live here: a mixed building still has rooms for men and rooms for women.
+    gender = models.CharField(
+        _("gender"), max_length=1, choices=GenderPolicy.choices, default=GenderPolicy.MIXED
+    )
     capacity = models.PositiveSmallIntegerField(_("beds"))
 
     class Meta:
@@ -155,3 +172,132 @@ class Resident(models.Model):
 
     def __str__(self):
         return f"{self.student_id} {self.name}"
+
+
+class Stay(models.Model):
+    """A resident in a bed: reserved before arrival, active from check-in, ended at move-out.
+
+    The database allows one current (reserved or active) stay per bed and per resident, so two
+    desks can never give one bed twice or check one resident in twice.
+    """
+
+    class Status(models.TextChoices):
+        RESERVED = "reserved", _("Reserved")
+        ACTIVE = "active", _("Checked in")
+        ENDED = "ended", _("Ended")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    CURRENT = (Status.RESERVED, Status.ACTIVE)
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="stays", verbose_name=_("resident")
+    )
+    bed = models.ForeignKey(
+        Bed, on_delete=models.PROTECT, related_name="stays", verbose_name=_("bed")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    reserved_at = models.DateTimeField(_("reserved at"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked in by"),
+    )
+    key_issued = models.BooleanField(_("key handed over"), default=False)
+    kit_issued = models.BooleanField(_("bedding kit handed over"), default=False)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stay")
+        verbose_name_plural = _("stays")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bed"],
+                condition=Q(status__in=["reserved", "active"]),
+                name="stay_one_current_per_bed",
+            ),
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=Q(status__in=["reserved", "active"]),
+                name="stay_one_current_per_resident",
+            ),
+        ]
+        indexes = [
+            # Arrivals per hour and "checked in" counts on the move-in dashboard.
+            models.Index(fields=["status", "checked_in_at"], name="stay_status_checkin_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.resident} – {self.bed} ({self.get_status_display()})"
+
+
+class KitType(BilingualName):
+    """A bedding kit (行李): quilt, pillow, sheets… handed to a resident with the key."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("bedding kit type")
+        verbose_name_plural = _("bedding kit types")
+
+
+class KitItem(BilingualName):
+    kit_type = models.ForeignKey(
+        KitType, on_delete=models.CASCADE, related_name="items", verbose_name=_("kit type")
+    )
+    quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
+
+    class Meta:
+        ordering = ["kit_type", "id"]
+        verbose_name = _("kit item")
+        verbose_name_plural = _("kit items")
+
+
+class BedKit(models.Model):
+    """The kit in a bed's locker now: checked and placed, failed the check, or handed over."""
+
+    class Status(models.TextChoices):
+        PLACED = "placed", _("Checked and placed")
+        FAILED = "failed", _("Failed the check")
+        ISSUED = "issued", _("Handed over")
+
+    bed = models.OneToOneField(
+        Bed, on_delete=models.CASCADE, related_name="kit", verbose_name=_("bed")
+    )
+    kit_type = models.ForeignKey(
+        KitType, on_delete=models.PROTECT, related_name="+", verbose_name=_("kit type")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    failures = models.PositiveSmallIntegerField(_("failed checks"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("bed kit")
+        verbose_name_plural = _("bed kits")
+        indexes = [models.Index(fields=["status"], name="bedkit_status_idx")]
+
+
+class KitCheck(models.Model):
+    """One check of one bed's kit for quality and quantity (验质验量); kept as evidence."""
+
+    class Result(models.TextChoices):
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Failed")
+
+    bed = models.ForeignKey(Bed, on_delete=models.CASCADE, related_name="kit_checks")
+    kit_type = models.ForeignKey(KitType, on_delete=models.PROTECT, related_name="+")
+    result = models.CharField(_("result"), max_length=20, choices=Result.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    checked_at = models.DateTimeField(_("checked at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        verbose_name = _("kit check")
+        verbose_name_plural = _("kit checks")

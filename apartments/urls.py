@@ -1,10 +1,13 @@
 from django.urls import path
 
-from apartments import views
+from apartments.views import buildings
 
 app_name = "apartments"
 
 urlpatterns = [
-    path("buildings/", views.building_list, name="building_list"),
-    path("buildings/<int:pk>/", views.building_detail, name="building_detail"),
+    path("buildings/", buildings.building_list, name="building_list"),
+    path("buildings/<int:pk>/", buildings.building_detail, name="building_detail"),
+    # imports: (routes of apartments/views/imports.py go here)
+    # desk and kits: (routes of apartments/views/desk.py and kits.py go here)
+    # dashboard: (routes of apartments/views/dashboard.py go here)
 ]

@@ -7,6 +7,7 @@ from logistics import views
 
 api_v1 = [
     path("", include("logistics.api.urls")),
+    path("", include("apartments.api.urls")),
 ]
 
 urlpatterns = [

@@ -10,6 +10,7 @@ def portal(request):
     user = getattr(request, "user", None)
     return {
         "portal_name": settings.PORTAL_NAME,
+        "portal_short_name": settings.PORTAL_SHORT_NAME,
         "hall_entries": SimpleLazyObject(lambda: entries_for(user) if user else []),
         "user_role_labels": SimpleLazyObject(lambda: role_labels(user) if user else []),
     }

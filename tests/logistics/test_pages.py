@@ -71,7 +71,7 @@ def test_wrong_password_is_refused_with_a_message(client):
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
-    assert "correct username and password" in response.content.decode()
+    assert "student id or work id and password do not match" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 

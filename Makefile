@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test e2e lint format messages check-deploy migrate seed bench-move-in clean
+.PHONY: run test e2e lint format messages check-deploy migrate seed bench-conn bench-move-in clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is required")'
@@ -56,7 +56,11 @@ messages: $(VENV)/.installed-dev
 
 check-deploy: $(VENV)/.installed
 	DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
-	  ALLOWED_HOSTS=portal.example.edu.cn $(MANAGE) check --deploy --fail-level WARNING
+	  ALLOWED_HOSTS=portal.example.edu.cn REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	  $(MANAGE) check --deploy --fail-level WARNING
+
+bench-conn: $(VENV)/.installed
+	bash bench/conn_reuse/run.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

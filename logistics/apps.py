@@ -11,3 +11,4 @@ class LogisticsConfig(AppConfig):
         # Each app declares its hall entries, nightly jobs and demo data in modules of these
         # names; the kernel finds them without importing any app by name.
         autodiscover_modules("hall", "jobs", "demo")
+        from logistics import checks  # noqa: F401 - registers the system checks

@@ -62,9 +62,9 @@ def seed_kernel(log):
 
     with transaction.atomic():
         campuses = {}
-        for code, name, name_en in CAMPUSES:
+        for position, (code, name, name_en) in enumerate(CAMPUSES, start=1):
             campuses[code], _ = Campus.objects.get_or_create(
-                code=code, defaults={"name": name, "name_en": name_en}
+                code=code, defaults={"name": name, "name_en": name_en, "position": position}
             )
         areas = {a.code: a for a in ServiceArea.objects.all()}
         departments = {}

@@ -48,9 +48,11 @@ class User(AbstractUser):
 
 class Campus(BilingualName):
     code = models.SlugField(_("code"), max_length=30, unique=True)
+    # Reports list campuses in the university's own order (the main campus first).
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
-        ordering = ["code"]
+        ordering = ["position", "code"]
         verbose_name = _("campus")
         verbose_name_plural = _("campuses")
 

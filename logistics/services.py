@@ -73,17 +73,26 @@ def job_run(
             run.items = int(items or 0)
             run.status = JobRun.Status.SUCCEEDED
             run.finished_at = timezone.now()
-            # Inside the work's transaction: if another runner succeeded meanwhile, the unique
-            # constraint refuses this save and the work is rolled back with it.
-            run.save(update_fields=["items", "status", "finished_at"])
-    except IntegrityError:
-        run.status = JobRun.Status.FAILED
-        run.error = "Another run of this job for this date succeeded first; this one was undone."
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+            try:
+                # Inside the work's transaction: if another runner succeeded meanwhile, the
+                # unique constraint refuses this save and the work is rolled back with it.
+                with transaction.atomic():
+                    run.save(update_fields=["items", "status", "finished_at"])
+            except IntegrityError as exc:
+                raise _AlreadyDone from exc
+    except _AlreadyDone:
+        _fail(run, "Another run of this job for this date succeeded first; this one was undone.")
     except Exception:
-        run.status = JobRun.Status.FAILED
-        run.error = traceback.format_exc()[-4000:]
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+        _fail(run, traceback.format_exc()[-4000:])
     return run
+
+
+class _AlreadyDone(Exception):
+    """Another run of the same job for the same date succeeded while this one worked."""
+
+
+def _fail(run: JobRun, error: str) -> None:
+    run.status = JobRun.Status.FAILED
+    run.error = error
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "finished_at"])

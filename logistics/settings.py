@@ -121,7 +121,8 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 # Keep connections open between requests: on a 2-core machine a fresh PostgreSQL connection
-# per request cuts a one-INSERT view from ~800 to ~100 requests/s (docs/decisions.md).
+# per request cut a one-INSERT view from ~530 to ~130 requests/s (bench/conn_reuse,
+# docs/decisions.md).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -154,6 +155,9 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# With late acknowledgement Redis hands an unacknowledged task to another worker after this
+# long; it must exceed the longest task (the nightly jobs: 1 hour) or the task runs twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BEAT_SCHEDULE = {
     # The nightly jobs (safety inspection, satisfaction surveys, housekeeping) for the day
     # that is ending: late enough that the buildings' zero reports are in, early enough to
@@ -241,6 +245,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_RATES": {"auth-token": env.str("TOKEN_THROTTLE_RATE", default="10/min")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttles tell clients apart by address: trust X-Forwarded-For only as far as our proxies.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -256,7 +262,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "GenderEnum": "apartments.models.Gender",
+        "GenderPolicyEnum": "apartments.models.GenderPolicy",
+        "CategoryEnum": "apartments.models.Category",
+        "RoomKindEnum": "apartments.models.RoomKind",
+        "StayStatusEnum": "apartments.models.Stay.Status",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------
@@ -274,6 +286,8 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # The load balancer's health probe may speak plain HTTP to the portal directly.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
@@ -310,6 +324,7 @@ LOGGING = {
 
 # Shown on pages and in e-mails; the university's own name belongs here.
 PORTAL_NAME = _("University Logistics Service Portal")
+PORTAL_SHORT_NAME = _("Logistics services")  # in the top bar of a phone
 
 # RoleGrant's unique scope uses NULLS NOT DISTINCT, which PostgreSQL (production, CI) enforces
 # and SQLite (the zero-setup development default) cannot; Django warns about the latter only.

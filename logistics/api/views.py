@@ -72,7 +72,7 @@ class MeView(APIView):
 
 class CampusList(generics.ListAPIView):
     serializer_class = CampusSerializer
-    queryset = Campus.objects.order_by("code")
+    queryset = Campus.objects.all()
 
 
 class DepartmentList(generics.ListAPIView):

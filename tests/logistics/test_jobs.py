@@ -91,10 +91,14 @@ def test_run_nightly_jobs_fails_loudly_when_a_job_fails(monkeypatch):
     assert JobRun.objects.get(job="kernel.clear_expired_sessions").status == "succeeded"
 
 
-def test_nightly_task_defaults_to_today():
+def test_nightly_task_at_its_scheduled_time_works_for_today(monkeypatch):
+    from datetime import datetime
+
+    scheduled = timezone.make_aware(datetime(2026, 9, 1, 23, 30), timezone.get_current_timezone())
+    monkeypatch.setattr(timezone, "now", lambda: scheduled)
     result = tasks.run_nightly_jobs.delay()
     assert result.get() == {"kernel.clear_expired_sessions": "succeeded"}
-    assert JobRun.objects.get().for_date == timezone.localdate()
+    assert JobRun.objects.get().for_date == DAY
 
 
 def test_tasks_enqueued_in_a_transaction_wait_for_the_commit(django_capture_on_commit_callbacks):
@@ -112,3 +116,28 @@ def test_the_beat_schedule_is_declared_in_code():
     from logistics.celery import app
 
     assert tasks.run_nightly_jobs.name in app.tasks
+
+
+def test_a_jobs_own_integrity_error_is_recorded_as_its_own():
+    """Only the once-per-date guard may be reported as 'another run succeeded first'."""
+    from django.db import IntegrityError
+
+    def work(for_date):
+        raise IntegrityError('duplicate key value violates unique constraint "bed_unique"')
+
+    run = job_run(job="test.own_integrity_error", for_date=DAY, work=work)
+    assert run.status == JobRun.Status.FAILED
+    assert "bed_unique" in run.error
+    assert "succeeded first" not in run.error
+
+
+def test_the_scheduled_task_works_for_the_day_that_is_ending(monkeypatch):
+    """Run late, just after midnight, the nightly task still takes the day that ended."""
+    from datetime import datetime
+
+    just_after_midnight = timezone.make_aware(
+        datetime(2026, 9, 2, 0, 40), timezone.get_current_timezone()
+    )
+    monkeypatch.setattr(timezone, "now", lambda: just_after_midnight)
+    tasks.run_nightly_jobs.delay()
+    assert JobRun.objects.get().for_date == DAY

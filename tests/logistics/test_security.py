@@ -27,20 +27,31 @@ def _manage(*args, env_overrides):
     )
 
 
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "portal.example.edu.cn",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
 def test_check_deploy_is_clean_with_production_settings():
     result = _manage(
         "check",
         "--deploy",
         "--fail-level",
         "WARNING",
-        env_overrides={
-            "DEBUG": "false",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "portal.example.edu.cn",
-        },
+        env_overrides=PRODUCTION,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_production_has_no_redis():
+    env = {**PRODUCTION, "REDIS_URL": ""}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=env)
+    assert result.returncode != 0
+    assert "logistics.W001" in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,102 @@
+"""Serializers of the apartments API. Check-ins first; list serializers are appended below."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from apartments.models import Category, Gender, Stay
+
+# --- Check-ins (POST /api/v1/check-ins/, CONTRACT.md "Move-in day") ---
+
+
+class CheckInRequestSerializer(serializers.Serializer):
+    student_id = serializers.CharField(
+        max_length=30, label=_("student id"), help_text=_("The resident's student id.")
+    )
+    bed = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        label=_("bed"),
+        help_text=_(
+            "A bed id. Without it: the bed reserved for the resident, else a free bed that "
+            "fits them in the caller's buildings."
+        ),
+    )
+    key_issued = serializers.BooleanField(required=False, default=True, label=_("key handed over"))
+    kit_issued = serializers.BooleanField(
+        required=False, default=True, label=_("bedding kit handed over")
+    )
+
+
+class CheckInResidentSerializer(serializers.Serializer):
+    student_id = serializers.CharField()
+    name = serializers.CharField()
+    gender = serializers.ChoiceField(choices=Gender.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    college = serializers.CharField()
+
+
+class CheckInPlaceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+
+
+class CheckInRoomSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    floor = serializers.IntegerField()
+
+
+class CheckInBedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    label = serializers.CharField(source="__str__", help_text=_("Building-room-bed."))
+
+
+class CheckInSerializer(serializers.ModelSerializer):
+    """A check-in done: the active stay with where it is."""
+
+    student_id = serializers.CharField(source="resident.student_id")
+    name = serializers.CharField(source="resident.name")
+    resident = CheckInResidentSerializer()
+    campus = CheckInPlaceSerializer(source="bed.room.building.campus")
+    building = CheckInPlaceSerializer(source="bed.room.building")
+    room = CheckInRoomSerializer(source="bed.room")
+    bed = CheckInBedSerializer()
+
+    class Meta:
+        model = Stay
+        fields = [
+            "id",
+            "student_id",
+            "name",
+            "resident",
+            "campus",
+            "building",
+            "room",
+            "bed",
+            "status",
+            "checked_in_at",
+            "key_issued",
+            "kit_issued",
+        ]
+        read_only_fields = fields
+
+
+class CheckInErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text=_("A readable message, in the caller's language."))
+    code = serializers.CharField(
+        help_text=_(
+            "resident_not_found, bed_not_found (404); already_checked_in, bed_taken, "
+            "no_free_bed, wrong_building (409)."
+        )
+    )
+
+
+class CheckInValidationErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text=_("The first problem, prefixed by its field."))
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=_("Every problem, by field."),
+    )

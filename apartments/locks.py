@@ -1,0 +1,91 @@
+"""Row locks of the apartments app, in one place so that every writer takes them in one order.
+
+The order, for every service that takes more than one:
+
+    building → resident → the resident's current stay → bed → the bed's kit
+
+A check-in locks the resident, then their current stay, then the bed; a kit check locks the
+building, then the bed. No service locks a row that comes earlier in the order than one it
+already holds, so two services can wait for each other but never deadlock.
+
+The locks make concurrent desks wait for each other instead of failing; what makes them
+*correct* is the database: the partial unique constraints on Stay (one current stay per bed,
+one per resident). Services catch the IntegrityError those raise (see apartments.services).
+
+On SQLite (development) `select_for_update` does nothing: SQLite locks the whole database for
+each write transaction, and the constraints still hold.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from apartments.models import Bed, BedKit, Building, Resident, Stay
+
+
+def building_lock(building_id: int) -> Building:
+    """Serialises kit checks of one building (a whole floor marked at once against a single
+    bed checked at the same moment)."""
+    return Building.objects.select_for_update().get(pk=building_id)
+
+
+def resident_lock(student_id: str) -> Resident | None:
+    """The resident with this student id, locked: a second desk checking the same resident in
+    waits here until the first has committed, then sees the first one's stay."""
+    return (
+        Resident.objects.select_related("campus")
+        .select_for_update(of=("self",))
+        .filter(student_id=student_id)
+        .first()
+    )
+
+
+def resident_current_stay_lock(resident: Resident) -> Stay | None:
+    """The resident's current (reserved or active) stay, locked, with its bed, room, building and
+    campus; there is at most one (constraint stay_one_current_per_resident)."""
+    return (
+        Stay.objects.select_related("bed__room__building__campus")
+        .select_for_update(of=("self",))
+        .filter(resident=resident, status__in=Stay.CURRENT)
+        .first()
+    )
+
+
+def bed_lock(beds: QuerySet[Bed], bed_id: int) -> Bed | None:
+    """One bed of `beds` (a queryset that may carry a scope and annotations), locked."""
+    return beds.select_for_update(of=("self",)).filter(pk=bed_id).first()
+
+
+# How many just-taken beds one proposal steps over before giving up to the caller's retry.
+FREE_BED_RECHECKS = 50
+
+
+def bed_lock_first_free(beds: QuerySet[Bed]) -> Bed | None:
+    """The first bed of `beds` (free beds, in order of preference) that no other transaction
+    holds, locked.
+
+    SKIP LOCKED lets desks racing for "any free bed that fits" take different beds instead of
+    queueing for the same one. But a statement sees the database as it was when it began: a
+    bed that another desk gave away and committed a moment later is unlocked again by then and
+    still looks free. So the locked bed is checked once more in a statement of its own, which
+    sees that desk's stay, and skipped if taken. (The unique constraint remains the guard; this
+    keeps desks from tripping over it.)
+    """
+    if not connection.features.has_select_for_update_skip_locked:
+        return beds.first()
+    beds = beds.select_for_update(skip_locked=True, of=("self",))
+    taken: list[int] = []
+    for _ in range(FREE_BED_RECHECKS):
+        bed = beds.exclude(pk__in=taken).first()
+        if bed is None:
+            return None
+        if not Stay.objects.filter(bed_id=bed.pk, status__in=Stay.CURRENT).exists():
+            return bed
+        taken.append(bed.pk)
+    return None
+
+
+def bed_kit_lock(bed_id: int) -> BedKit | None:
+    """The kit in a bed's locker, locked (a check-in handing it over waits, and vice versa)."""
+    return BedKit.objects.select_for_update().filter(bed_id=bed_id).first()

@@ -59,6 +59,10 @@ check-deploy: $(VENV)/.installed
 	  ALLOWED_HOSTS=portal.example.edu.cn REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	  $(MANAGE) check --deploy --fail-level WARNING
 
+# Move-in day at full scale (needs PostgreSQL; drops and recreates its own database).
+bench-move-in: $(VENV)/.installed
+	$(PY) bench/move_in/run.py
+
 bench-conn: $(VENV)/.installed
 	bash bench/conn_reuse/run.sh
 

@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from apartments.models import Bed, Building, BuildingAssignment, Resident, Room
+from apartments.models import (
+    Bed,
+    BedKit,
+    Building,
+    BuildingAssignment,
+    KitCheck,
+    KitItem,
+    KitType,
+    Resident,
+    Room,
+    Stay,
+)
 
 
 class AssignmentInline(admin.TabularInline):
@@ -40,3 +51,58 @@ class ResidentAdmin(admin.ModelAdmin):
     search_fields = ["student_id", "name", "phone"]
     list_select_related = ["campus"]
     raw_id_fields = ["user"]
+
+
+# --- move-in: stays and bedding kits ---
+
+
+class KitItemInline(admin.TabularInline):
+    model = KitItem
+    extra = 1
+
+
+@admin.register(KitType)
+class KitTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en"]
+    search_fields = ["code", "name", "name_en"]
+    inlines = [KitItemInline]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the portal writes itself (kit checks are evidence): to look at, not to edit."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BedKit)
+class BedKitAdmin(ReadOnlyAdmin):
+    list_display = ["bed", "kit_type", "status", "failures", "updated_at"]
+    list_filter = ["status", "kit_type", "bed__room__building"]
+    list_select_related = ["bed__room__building", "kit_type"]
+    search_fields = ["bed__room__number", "bed__room__building__code"]
+
+
+@admin.register(KitCheck)
+class KitCheckAdmin(ReadOnlyAdmin):
+    list_display = ["bed", "kit_type", "result", "reason", "checked_by", "checked_at"]
+    list_filter = ["result", "kit_type", "bed__room__building"]
+    list_select_related = ["bed__room__building", "kit_type", "checked_by"]
+    search_fields = ["bed__room__number", "bed__room__building__code", "reason"]
+    date_hierarchy = "checked_at"
+
+
+@admin.register(Stay)
+class StayAdmin(admin.ModelAdmin):
+    list_display = ["resident", "bed", "status", "checked_in_at", "key_issued", "kit_issued"]
+    list_filter = ["status", "bed__room__building__campus", "bed__room__building"]
+    list_select_related = ["resident", "bed__room__building"]
+    search_fields = ["resident__student_id", "resident__name", "bed__room__building__code"]
+    raw_id_fields = ["resident", "bed", "checked_in_by"]
+    date_hierarchy = "checked_in_at"

@@ -1,18 +1,26 @@
 """The demo university's apartments: a dozen buildings on two campuses, a few thousand beds,
 residents of every category (with portal accounts), and the dorm staff's building scopes."""
 
+from datetime import datetime, timedelta
+
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from apartments.models import (
     Bed,
+    BedKit,
     Building,
     BuildingAssignment,
     Category,
     Gender,
     GenderPolicy,
+    KitItem,
+    KitType,
     Resident,
     Room,
+    RoomKind,
+    Stay,
 )
 from logistics.demo import DEMO_PASSWORD, demo_seeder
 from logistics.models import Campus, Role, RoleGrant, User
@@ -85,24 +93,60 @@ def seed_apartments(log):
     log(f"apartments: {len(buildings)} buildings, {Bed.objects.count()} beds")
     _seed_residents(campuses)
     log(f"apartments: {Resident.objects.count()} residents")
+    _seed_move_in()
+    log(
+        f"apartments: {Stay.objects.filter(status=Stay.Status.ACTIVE).count()} checked in, "
+        f"{Stay.objects.filter(status=Stay.Status.RESERVED).count()} reserved"
+    )
     for username, role, codes in BUILDING_STAFF:
         user = User.objects.get(username=username)
         for code in codes:
             BuildingAssignment.objects.get_or_create(building=buildings[code], user=user, role=role)
 
 
+# Buildings that house only some categories; the rest take undergraduates and top-ups.
+BUILDING_CATEGORIES = {
+    "S06": [Category.POSTGRADUATE, Category.DOCTORAL],
+    "J04": [Category.POSTGRADUATE, Category.DOCTORAL],
+    "S07": [Category.STAFF],
+    "J05": [Category.STAFF],
+}
+
+
+def _room_gender(policy, floor):
+    """Rooms follow their building; a mixed building has men on odd floors, women on even."""
+    if policy != GenderPolicy.MIXED:
+        return policy
+    return GenderPolicy.MALE if floor % 2 else GenderPolicy.FEMALE
+
+
 def _seed_buildings(campuses):
     buildings = {}
     for campus, code, name, name_en, policy, floors, per_floor, beds in BUILDINGS:
+        categories = BUILDING_CATEGORIES.get(code, [])
         building, _ = Building.objects.get_or_create(
             campus=campuses[campus],
             code=code,
-            defaults={"name": name, "name_en": name_en, "gender_policy": policy, "floors": floors},
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "gender_policy": policy,
+                "floors": floors,
+                "categories": categories,
+            },
         )
         buildings[code] = building
+        kind = RoomKind.STAFF if categories == [Category.STAFF] else RoomKind.DORMITORY
         Room.objects.bulk_create(
             [
-                Room(building=building, floor=f, number=f"{f}{r:02d}", capacity=beds)
+                Room(
+                    building=building,
+                    floor=f,
+                    number=f"{f}{r:02d}",
+                    capacity=beds,
+                    kind=kind,
+                    gender=_room_gender(policy, f),
+                )
                 for f in range(1, floors + 1)
                 for r in range(1, per_floor + 1)
             ],
@@ -176,3 +220,82 @@ def _seed_residents(campuses):
     if not demo.has_usable_password():
         demo.set_password(DEMO_PASSWORD)
         demo.save(update_fields=["password"])
+
+
+KIT_ITEMS = [
+    ("棉被", "Quilt", 1),
+    ("枕头", "Pillow", 1),
+    ("床单", "Sheet", 2),
+    ("被罩", "Quilt cover", 2),
+    ("枕套", "Pillowcase", 2),
+    ("褥子", "Mattress pad", 1),
+]
+
+
+def _seed_move_in():
+    """Move-in day under way: most residents have a bed reserved, about half of those have
+    checked in today, kits are placed (a few failed the check). Only on a database without
+    any stay yet, so running twice changes nothing."""
+    kit_type, created = KitType.objects.get_or_create(
+        code="standard", defaults={"name": "标准行李", "name_en": "Standard bedding kit"}
+    )
+    if created:
+        KitItem.objects.bulk_create(
+            [KitItem(kit_type=kit_type, name=n, name_en=e, quantity=q) for n, e, q in KIT_ITEMS]
+        )
+    if Stay.objects.exists():
+        return
+    pools: dict[tuple, list[int]] = {}
+    beds = Bed.objects.select_related("room__building").order_by(
+        "room__building__code", "room__floor", "room__number", "number"
+    )
+    for bed in beds:
+        building = bed.room.building
+        pool = tuple(building.categories) or ("general",)
+        pools.setdefault((building.campus_id, pool, bed.room.gender), []).append(bed.pk)
+
+    def pool_of(resident):
+        if resident.category == Category.STAFF:
+            return (Category.STAFF,)
+        if resident.category in (Category.POSTGRADUATE, Category.DOCTORAL):
+            return (Category.POSTGRADUATE, Category.DOCTORAL)
+        return ("general",)
+
+    day = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    stays, kits = [], []
+    for i, resident in enumerate(Resident.objects.order_by("student_id")):
+        if i % 10 == 9:
+            continue  # one in ten has no reservation yet: the desk proposes a bed
+        free = pools.get((resident.campus_id, pool_of(resident), resident.gender))
+        if not free:
+            continue
+        bed_id = free.pop(0)
+        arrived = i % 5 < 3  # independent of gender, which alternates
+        at = timezone.make_aware(
+            datetime.combine(day, datetime.min.time()) + timedelta(hours=8, minutes=i % 600), tz
+        )
+        stays.append(
+            Stay(
+                resident=resident,
+                bed_id=bed_id,
+                status=Stay.Status.ACTIVE if arrived else Stay.Status.RESERVED,
+                reserved_at=at - timedelta(days=20),
+                checked_in_at=at if arrived else None,
+                key_issued=arrived,
+                kit_issued=arrived,
+            )
+        )
+        kits.append(
+            BedKit(
+                bed_id=bed_id,
+                kit_type=kit_type,
+                status=BedKit.Status.ISSUED if arrived else BedKit.Status.PLACED,
+            )
+        )
+    for j, kit in enumerate(kits):
+        if kit.status == BedKit.Status.PLACED and j % 37 == 1:
+            kit.status = BedKit.Status.FAILED  # a torn quilt, a missing pillowcase…
+            kit.failures = 1
+    Stay.objects.bulk_create(stays, batch_size=2000)
+    BedKit.objects.bulk_create(kits, batch_size=2000)

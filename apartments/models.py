@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from logistics.models import BilingualName, Campus, Role
 
@@ -280,13 +281,16 @@ class BedKit(models.Model):
         verbose_name_plural = _("bed kits")
         indexes = [models.Index(fields=["status"], name="bedkit_status_idx")]
 
+    def __str__(self):
+        return f"{self.bed}: {self.get_status_display()}"
+
 
 class KitCheck(models.Model):
     """One check of one bed's kit for quality and quantity (验质验量); kept as evidence."""
 
     class Result(models.TextChoices):
-        PASSED = "passed", _("Passed")
-        FAILED = "failed", _("Failed")
+        PASSED = "passed", pgettext_lazy("kit check", "Passed")
+        FAILED = "failed", pgettext_lazy("kit check", "Failed")
 
     bed = models.ForeignKey(Bed, on_delete=models.CASCADE, related_name="kit_checks")
     kit_type = models.ForeignKey(KitType, on_delete=models.PROTECT, related_name="+")
@@ -301,3 +305,6 @@ class KitCheck(models.Model):
         ordering = ["-checked_at", "-id"]
         verbose_name = _("kit check")
         verbose_name_plural = _("kit checks")
+
+    def __str__(self):
+        return f"{self.bed}: {self.get_result_display()}"

@@ -1,12 +1,38 @@
 """Reads of the apartments app, scoped to who is asking."""
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from apartments.models import Bed, Building, BuildingAssignment, Resident, Room
-from logistics.access import ALL, campus_scope, has_role, roles_of
-from logistics.models import Role
+from apartments.models import (
+    Bed,
+    Building,
+    BuildingAssignment,
+    Category,
+    GenderPolicy,
+    KitCheck,
+    KitType,
+    Resident,
+    Room,
+    RoomKind,
+    Stay,
+)
+from logistics.access import ALL, campus_scope, grants_of, has_role, roles_of
+from logistics.models import Department, Role
 
 # Roles that may look at buildings at all; which buildings is buildings_for()'s business.
 BUILDING_VIEWERS = (
@@ -18,35 +44,89 @@ BUILDING_VIEWERS = (
 )
 
 
-def buildings_for(user) -> QuerySet[Building]:
-    """The buildings `user` may see: administrators and auditors every one (within their
-    campus grant); heads of a department serving the apartments area those of their campus;
-    dorm managers and shift leads the buildings assigned to them."""
-    buildings = Building.objects.all()
+@dataclass(frozen=True)
+class Visibility:
+    """What part of the apartments a user sees: everything, whole campuses, and/or the
+    buildings assigned to them."""
+
+    everything: bool = False
+    campus_ids: frozenset[int] = frozenset()
+    assigned: bool = False  # plus the buildings of their BuildingAssignments
+    user_id: int | None = None
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.everything or self.campus_ids or self.assigned)
+
+    def building_q(self, prefix: str = "") -> Q:
+        """A filter for Building (or, with `prefix` such as "bed__room__building__", for a model
+        reaching a building) that keeps what this visibility covers."""
+        if self.everything:
+            return Q()
+        allowed = Q(pk__in=[]) if not prefix else Q(**{f"{prefix}pk__in": []})
+        if self.campus_ids:
+            allowed |= Q(**{f"{prefix}campus_id__in": self.campus_ids})
+        if self.assigned:
+            allowed |= Q(
+                **{
+                    f"{prefix}pk__in": BuildingAssignment.objects.filter(
+                        user_id=self.user_id
+                    ).values("building_id")
+                }
+            )
+        return allowed
+
+
+def visibility_of(user) -> Visibility:
+    """Administrators and auditors see every building (within their campus grant); heads of
+    a department serving the apartments area those of their campus; dorm managers and shift
+    leads the buildings assigned to them."""
     if not user.is_authenticated:
-        return buildings.none()
+        return Visibility()
     if Role.ADMIN in roles_of(user):
-        return buildings
-    allowed = Q(pk__in=[])
-    wide = campus_scope(user, Role.AUDITOR)
-    heads = _apartment_head_campuses(user)
-    for scope in (wide, heads):
+        return Visibility(everything=True)
+    campuses: set[int] = set()
+    for scope in (campus_scope(user, Role.AUDITOR), apartment_head_campuses(user)):
         if scope is ALL:
-            return buildings
-        if scope:
-            allowed |= Q(campus_id__in=scope)
-    if has_role(user, Role.DORM_MANAGER, Role.SHIFT_LEAD):
-        allowed |= Q(
-            pk__in=BuildingAssignment.objects.filter(user_id=user.pk).values("building_id")
-        )
-    return buildings.filter(allowed)
+            return Visibility(everything=True)
+        campuses |= scope
+    return Visibility(
+        campus_ids=frozenset(campuses),
+        assigned=has_role(user, Role.DORM_MANAGER, Role.SHIFT_LEAD),
+        user_id=user.pk,
+    )
 
 
-def _apartment_head_campuses(user):
+def buildings_for(user) -> QuerySet[Building]:
+    """The buildings `user` may see (see visibility_of)."""
+    visibility = visibility_of(user)
+    if visibility.nothing:
+        return Building.objects.none()
+    return Building.objects.filter(visibility.building_q())
+
+
+def desk_buildings_for(user) -> QuerySet[Building]:
+    """The buildings whose move-in desk and bedding kits `user` works: every one for an
+    administrator, else the buildings assigned to them as dorm manager or shift lead. Seeing
+    a building (as an auditor or a head) is not working in it."""
+    if not user.is_authenticated:
+        return Building.objects.none()
+    if Role.ADMIN in roles_of(user):
+        return Building.objects.all()
+    if not has_role(user, Role.DORM_MANAGER, Role.SHIFT_LEAD):
+        return Building.objects.none()
+    return Building.objects.filter(
+        pk__in=BuildingAssignment.objects.filter(user_id=user.pk).values("building_id")
+    )
+
+
+def desk_building_get(user, pk: int) -> Building:
+    """One building whose desk `user` works, or 404."""
+    return get_object_or_404(desk_buildings_for(user).select_related("campus"), pk=pk)
+
+
+def apartment_head_campuses(user):
     """Campuses (or ALL) where the user heads a department serving the apartments area."""
-    from logistics.access import grants_of
-    from logistics.models import Department
-
     head_grants = [g for g in grants_of(user) if g.role == Role.DEPARTMENT_HEAD]
     if not head_grants:
         return set()
@@ -62,7 +142,7 @@ def _apartment_head_campuses(user):
     return campuses
 
 
-def _count(model, path: str):
+def related_count(model, path: str):
     return Coalesce(
         Subquery(
             model.objects.filter(**{path: OuterRef("pk")})
@@ -81,8 +161,11 @@ def building_list(user) -> QuerySet[Building]:
     return (
         buildings_for(user)
         .select_related("campus")
-        .annotate(room_count=_count(Room, "building"), bed_count=_count(Bed, "room__building"))
-        .order_by("campus__code", "code")
+        .annotate(
+            room_count=related_count(Room, "building"),
+            bed_count=related_count(Bed, "room__building"),
+        )
+        .order_by("campus__position", "campus__code", "code")
     )
 
 
@@ -99,3 +182,103 @@ def building_rooms(building: Building) -> QuerySet[Room]:
 def resident_of(user) -> Resident | None:
     """The resident record behind a student's account, if any."""
     return Resident.objects.select_related("campus").filter(user_id=user.pk).first()
+
+
+def current_stay_of(resident: Resident):
+    """The resident's reserved or active stay with its bed, room, building and campus."""
+    return (
+        Stay.objects.filter(resident=resident, status__in=Stay.CURRENT)
+        .select_related("bed__room__building__campus")
+        .first()
+    )
+
+
+# --- check-in desk ---
+
+
+def beds_in(*, building=None, buildings: QuerySet[Building] | None = None) -> QuerySet[Bed]:
+    """Beds with their room, building, campus and kit, limited to one building and/or to a set
+    of buildings (a caller's scope, used as a subquery)."""
+    beds = Bed.objects.select_related("room__building__campus", "kit")
+    if building is not None:
+        beds = beds.filter(room__building=building)
+    if buildings is not None:
+        beds = beds.filter(room__building__in=buildings)
+    return beds
+
+
+def beds_free_for(resident: Resident, beds: QuerySet[Bed]) -> QuerySet[Bed]:
+    """The beds of `beds` that are free and fit `resident`, best first, in one query.
+
+    A bed fits when it is on the resident's campus; the room's gender and the building's
+    gender policy admit them (mixed admits anyone); the building houses their category (an
+    empty list: every category); and the room is a dormitory, or for staff a staff apartment
+    (preferred) or a dormitory. In a mixed room nobody is proposed next to someone of another
+    gender. Accessible and guest rooms are given out by hand, never proposed.
+    """
+    gender = resident.gender
+    current = Stay.objects.filter(status__in=Stay.CURRENT)
+    other_gender_in_room = current.filter(bed__room=OuterRef("room")).exclude(
+        resident__gender=gender
+    )
+    kinds = [RoomKind.DORMITORY]
+    if resident.category == Category.STAFF:
+        kinds = [RoomKind.STAFF, RoomKind.DORMITORY]
+    return (
+        beds.filter(
+            room__building__campus_id=resident.campus_id,
+            room__gender__in=[gender, GenderPolicy.MIXED],
+            room__building__gender_policy__in=[gender, GenderPolicy.MIXED],
+            room__kind__in=kinds,
+        )
+        # JSON text match, the same on PostgreSQL and SQLite (SQLite has no JSON containment);
+        # the quotes keep one category from matching inside another.
+        .filter(
+            Q(room__building__categories=[])
+            | Q(room__building__categories__icontains=f'"{resident.category}"')
+        )
+        .filter(~Exists(current.filter(bed=OuterRef("pk"))))
+        .filter(~Q(room__gender=GenderPolicy.MIXED) | ~Exists(other_gender_in_room))
+        .order_by(
+            Case(When(room__kind=RoomKind.STAFF, then=0), default=1),
+            "room__building__code",
+            "room__floor",
+            "room__number",
+            "number",
+        )
+    )
+
+
+def desk_counts(building: Building) -> dict[str, int]:
+    """The desk's figures in one query: residents checked in at this building today (local
+    time) and reservations in it still waiting for their resident."""
+    start_of_day = timezone.make_aware(
+        datetime.combine(timezone.localdate(), time.min), timezone.get_current_timezone()
+    )
+    return Stay.objects.filter(bed__room__building=building).aggregate(
+        checked_in_today=Count(
+            "pk", filter=Q(status=Stay.Status.ACTIVE, checked_in_at__gte=start_of_day)
+        ),
+        reserved=Count("pk", filter=Q(status=Stay.Status.RESERVED)),
+    )
+
+
+def kit_beds(building: Building, *, bed_id: int | None = None) -> list[Bed]:
+    """Every bed of the building (or the one bed `bed_id` of it) with its room, its kit (if
+    any) and `kit_result`/`kit_reason`, the result and reason of its latest check: one query."""
+    latest = KitCheck.objects.filter(bed=OuterRef("pk")).order_by("-checked_at", "-id")
+    beds = Bed.objects.filter(room__building=building)
+    if bed_id is not None:
+        beds = beds.filter(pk=bed_id)
+    return list(
+        beds.select_related("room", "kit")
+        .annotate(
+            kit_result=Subquery(latest.values("result")[:1]),
+            kit_reason=Subquery(latest.values("reason")[:1]),
+        )
+        .order_by("room__floor", "room__number", "number")
+    )
+
+
+def kit_types() -> QuerySet[KitType]:
+    return KitType.objects.order_by("code")

@@ -58,7 +58,8 @@ STAFF = [
 def seed_kernel(log):
     from django.db import transaction
 
-    from logistics.models import Campus, Department, RoleGrant, ServiceArea, User
+    from logistics.models import Campus, Department, RoleGrant, User
+    from logistics.reference import service_areas_ensure
 
     with transaction.atomic():
         campuses = {}
@@ -66,7 +67,7 @@ def seed_kernel(log):
             campuses[code], _ = Campus.objects.get_or_create(
                 code=code, defaults={"name": name, "name_en": name_en, "position": position}
             )
-        areas = {a.code: a for a in ServiceArea.objects.all()}
+        areas = service_areas_ensure()
         departments = {}
         for code, name, name_en, area_codes in DEPARTMENTS:
             department, created = Department.objects.get_or_create(

@@ -322,6 +322,10 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# How often the move-in dashboard refreshes itself. A desk does one resident every few
+# seconds and the dashboard's queries are few and fixed, so every 10 seconds is cheap.
+MOVE_IN_DASHBOARD_REFRESH_SECONDS = env.int("MOVE_IN_DASHBOARD_REFRESH_SECONDS", default=10)
+
 # Shown on pages and in e-mails; the university's own name belongs here.
 PORTAL_NAME = _("University Logistics Service Portal")
 PORTAL_SHORT_NAME = _("Logistics services")  # in the top bar of a phone

@@ -4,7 +4,8 @@ import factory
 from django.contrib.auth.hashers import make_password
 
 from apartments.models import Bed, Building, BuildingAssignment, Category, Gender, Resident, Room
-from logistics.models import Campus, Department, Role, RoleGrant, ServiceArea, User
+from logistics.models import Campus, Department, Role, RoleGrant, User
+from logistics.reference import service_areas_ensure
 
 PASSWORD = "correct-horse-battery-staple"
 # Hashing once keeps factories fast; every factory user can sign in with PASSWORD.
@@ -34,7 +35,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def areas(self, create, extracted, **kwargs):
         if create and extracted:
-            self.service_areas.set(ServiceArea.objects.filter(code__in=extracted))
+            self.service_areas.set(service_areas_ensure(extracted).values())
 
 
 class UserFactory(factory.django.DjangoModelFactory):

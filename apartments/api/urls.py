@@ -1,8 +1,17 @@
 """The apartments endpoints under /api/v1/."""
 
-from django.urls import path  # noqa: F401 - used by the routes below as they are added
+from django.urls import path
+
+from apartments.api import checkins, lists
 
 urlpatterns = [
     # check-ins: (routes of apartments/api/checkins.py go here)
+    path("check-ins/", checkins.CheckInCreate.as_view(), name="api-check-ins"),
     # summary and lists: (routes of apartments/api/summary.py and lists.py go here)
+    path("move-in/summary/", lists.MoveInSummary.as_view(), name="api-move-in-summary"),
+    path("buildings/", lists.BuildingList.as_view(), name="api-buildings"),
+    path("rooms/", lists.RoomList.as_view(), name="api-rooms"),
+    path("beds/", lists.BedList.as_view(), name="api-beds"),
+    path("residents/", lists.ResidentList.as_view(), name="api-residents"),
+    path("my-stay/", lists.MyStay.as_view(), name="api-my-stay"),
 ]

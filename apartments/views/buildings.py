@@ -31,5 +31,6 @@ def building_detail(request, pk: int):
             "floors": floors,
             "room_count": len(rooms),
             "bed_count": sum(r.bed_count for r in rooms),
+            "works_here": selectors.desk_buildings_for(request.user).filter(pk=pk).exists(),
         },
     )

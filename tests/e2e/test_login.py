@@ -134,7 +134,9 @@ def test_wrong_password_shows_an_error_and_stays_on_the_sign_in_page(open_page, 
     assert posted.value.status == 200
     expect(page).to_have_url(LOGIN_PATH)
     expect(page.locator("h1")).to_have_text("Sign in")
-    expect(page.locator(".alert-danger")).to_contain_text("Please enter a correct")
+    expect(page.locator(".alert-danger")).to_contain_text(
+        "The student id or work id and password do not match"
+    )
     expect(page.locator("#id_username")).to_have_value(resident.student_id)
     expect(page.locator("#id_password")).to_have_value("")
     expect(page.get_by_test_id("logout")).to_have_count(0)

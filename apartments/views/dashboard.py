@@ -1,0 +1,143 @@
+"""The move-in dashboard: live numbers for the people running move-in day."""
+
+from datetime import date
+
+from django import forms
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apartments import dashboard
+from apartments.models import Building, Category
+from apartments.selectors import BUILDING_VIEWERS, buildings_for
+from logistics.access import role_required
+from logistics.models import Campus
+from logistics.spreadsheets import XlsxWriter
+
+
+def _day(request) -> date:
+    try:
+        return date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+def _context(request):
+    day = _day(request)
+    summary = dashboard.move_in_summary(request.user)
+    buildings = dashboard.building_progress(request.user)
+    return {
+        "day": day,
+        "summary": summary,
+        "table": summary.table(),
+        "hours": dashboard.arrivals_per_hour(request.user, day),
+        "buildings": buildings,
+        "free_beds": sum(b.free_beds for b in buildings),
+        "kits": dashboard.kit_counts(request.user),
+        "report": dashboard.report_paragraph(summary),
+        "refresh_seconds": settings.MOVE_IN_DASHBOARD_REFRESH_SECONDS,
+        "updated_at": timezone.localtime(),
+    }
+
+
+@role_required(*BUILDING_VIEWERS)
+def move_in_dashboard(request):
+    return render(request, "apartments/dashboard.html", _context(request))
+
+
+@role_required(*BUILDING_VIEWERS)
+def move_in_dashboard_live(request):
+    """The part of the dashboard that htmx fetches every few seconds."""
+    return render(request, "apartments/dashboard_live.html", _context(request))
+
+
+class NotArrivedFilterForm(forms.Form):
+    campus = forms.ModelChoiceField(
+        queryset=Campus.objects.all(), required=False, label=gettext_lazy("Campus")
+    )
+    category = forms.ChoiceField(
+        choices=[("", "---------"), *Category.choices],
+        required=False,
+        label=gettext_lazy("Category"),
+    )
+    building = forms.ModelChoiceField(
+        queryset=Building.objects.none(), required=False, label=gettext_lazy("Reserved building")
+    )
+    q = forms.CharField(
+        required=False, max_length=100, label=gettext_lazy("Student id, name or college")
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        buildings = self.fields["building"]
+        buildings.queryset = buildings_for(user).order_by("campus__position", "code")
+        buildings.label_from_instance = lambda b: f"{b.code} {b}"
+
+
+def _not_arrived(request):
+    """The filter form and the residents it selects (none while the form is invalid)."""
+    form = NotArrivedFilterForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return form, dashboard.not_arrived(request.user).none()
+    data = form.cleaned_data
+    residents = dashboard.not_arrived(
+        request.user,
+        campus=data["campus"],
+        category=data["category"] or None,
+        building=data["building"],
+        search=data["q"].strip(),
+    )
+    return form, residents
+
+
+@role_required(*BUILDING_VIEWERS)
+def not_arrived(request):
+    form, residents = _not_arrived(request)
+    page = Paginator(residents, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "apartments/not_arrived.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@role_required(*BUILDING_VIEWERS)
+def not_arrived_export(request):
+    """The same list, filtered the same way, as an Excel file."""
+    _form, residents = _not_arrived(request)
+    sheet = XlsxWriter(
+        _("Not arrived"),
+        [
+            _("Student id"),
+            _("Name"),
+            _("Gender"),
+            _("Category"),
+            _("Campus"),
+            _("College"),
+            _("Class"),
+            _("Phone"),
+            _("Reserved bed"),
+        ],
+    )
+    for resident in residents.iterator(chunk_size=2000):
+        reservation = resident.reservations[0] if resident.reservations else None
+        sheet.append(
+            [
+                resident.student_id,
+                resident.name,
+                resident.get_gender_display(),
+                resident.get_category_display(),
+                str(resident.campus),
+                resident.college,
+                resident.class_name,
+                resident.phone,
+                str(reservation.bed) if reservation else "",
+            ]
+        )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return sheet.response(f"not-arrived-{stamp}.xlsx")

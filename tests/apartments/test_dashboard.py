@@ -1,0 +1,273 @@
+"""The move-in dashboard: live counts by campus × category, arrivals per hour, progress and
+free beds per building, kits, who has not arrived, and the day's report in both languages."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+from openpyxl import load_workbook
+
+from apartments import dashboard
+from apartments.models import BedKit, Category, Stay
+from logistics.models import Role
+from tests.apartments.move_in_data import (
+    building_with_beds,
+    campuses,
+    free_beds,
+    local,
+    residents,
+    stay,
+)
+from tests.factories import BuildingAssignmentFactory, ResidentFactory, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def intake():
+    """Given two campuses and a small intake shaped like the source's: some checked in,
+    some reserved, some not yet placed."""
+    songbei, jiangnan = campuses()
+    s1 = building_with_beds(songbei, "S01", rooms=4)
+    j1 = building_with_beds(jiangnan, "J01", rooms=4)
+    s_beds, j_beds = free_beds(s1), free_beds(j1)
+
+    def check_in(people, beds, hour):
+        for person in people:
+            stay(person, beds.pop(0), at=local(hour))
+
+    check_in(residents(songbei, Category.UNDERGRADUATE, 3), s_beds, 9)
+    check_in(residents(jiangnan, Category.UNDERGRADUATE, 2), j_beds, 10)
+    check_in(residents(songbei, Category.TOP_UP, 1), s_beds, 10)
+    check_in(residents(songbei, Category.POSTGRADUATE, 1), s_beds, 10)
+    check_in(residents(songbei, Category.DOCTORAL, 1), s_beds, 14)
+    check_in(residents(jiangnan, Category.POSTGRADUATE, 1), j_beds, 14)
+    check_in(residents(jiangnan, Category.STAFF, 1), j_beds, 14)
+    for person in residents(songbei, Category.UNDERGRADUATE, 2):  # reserved, not yet here
+        stay(person, s_beds.pop(0), status=Stay.Status.RESERVED)
+    residents(jiangnan, Category.ADULT_EDUCATION, 1)  # not placed at all
+    return {"songbei": songbei, "jiangnan": jiangnan, "S01": s1, "J01": j1}
+
+
+def test_summary_counts_checked_in_residents_by_campus_and_category(intake):
+    summary = dashboard.move_in_summary(user_with_role(Role.ADMIN)).as_contract()
+    assert summary["expected"] == 13
+    assert summary["checked_in"] == 10
+    assert summary["remaining"] == 3
+    assert list(summary["by_campus"].items()) == [("songbei", 6), ("jiangnan", 4)]
+    assert summary["by_category"] == {
+        "undergraduate": 5,
+        "top_up": 1,
+        "postgraduate": 2,
+        "doctoral": 1,
+        "adult_education": 0,
+        "staff": 1,
+    }
+    assert summary["by_campus_and_category"]["songbei"]["undergraduate"] == 3
+    assert summary["by_campus_and_category"]["jiangnan"]["staff"] == 1
+
+
+def test_report_reads_like_the_source_in_chinese(intake):
+    summary = dashboard.move_in_summary(user_with_role(Role.ADMIN))
+    with translation.override("zh-hans"):
+        report = dashboard.report_paragraph(summary)
+    assert report == (
+        "本次迎新共接待各类住宿人员10人，其中本科生5人（松北：3人，江南：2人），"
+        "专升本1人，研究生、博士生3人（松北：2人，江南：1人，含博士1人），教工1人。"
+    )
+
+
+def test_report_in_english(intake):
+    summary = dashboard.move_in_summary(user_with_role(Role.ADMIN))
+    with translation.override("en"):
+        report = dashboard.report_paragraph(summary)
+    assert report == (
+        "In this intake we received 10 residents of all kinds: 5 undergraduates "
+        "(Songbei: 3, Jiangnan: 2), 1 top-up undergraduate, 3 postgraduate and doctoral "
+        "students (Songbei: 2, Jiangnan: 1, including 1 doctoral) and 1 member of staff."
+    )
+
+
+def test_report_before_anyone_arrives():
+    with translation.override("en"):
+        report = dashboard.report_paragraph(dashboard.move_in_summary(user_with_role(Role.ADMIN)))
+    assert report == "No resident has checked in yet."
+
+
+def test_arrivals_per_hour(intake):
+    bars = dashboard.arrivals_per_hour(user_with_role(Role.ADMIN), local(9).date())
+    counts = {bar.hour: bar.count for bar in bars if bar.count}
+    assert counts == {9: 3, 10: 4, 14: 3}
+    assert len(bars) == 24
+    assert max(bar.height for bar in bars) == dashboard.CHART_HEIGHT
+
+
+def test_building_progress_and_free_beds(intake):
+    rows = {b.code: b for b in dashboard.building_progress(user_with_role(Role.ADMIN))}
+    s1 = rows["S01"]
+    assert (s1.bed_count, s1.active_count, s1.reserved_count, s1.free_beds) == (16, 6, 2, 8)
+    assert s1.progress == 75  # 6 of the 8 expected in S01
+    assert rows["J01"].free_beds == 12
+
+
+def test_a_manager_sees_only_their_buildings_residents(intake, client):
+    manager = user_with_role(Role.DORM_MANAGER)
+    BuildingAssignmentFactory(user=manager, building=intake["J01"])
+    summary = dashboard.move_in_summary(manager).as_contract()
+    # Residents reserved into or living in J01 only; the unplaced one is the campus's affair.
+    assert (summary["expected"], summary["checked_in"]) == (4, 4)
+    assert summary["by_campus"] == {"songbei": 0, "jiangnan": 4}
+    assert [b.code for b in dashboard.building_progress(manager)] == ["J01"]
+
+
+def test_kit_counts(intake):
+    beds = free_beds(intake["S01"])
+    kit_type = _kit_type()
+    BedKit.objects.create(bed=beds[0], kit_type=kit_type, status="placed")
+    BedKit.objects.create(bed=beds[1], kit_type=kit_type, status="failed", failures=1)
+    BedKit.objects.create(bed=beds[2], kit_type=kit_type, status="issued", failures=2)
+    counts = dashboard.kit_counts(user_with_role(Role.ADMIN))
+    assert (counts.placed, counts.failed, counts.issued, counts.failures) == (1, 1, 1, 3)
+
+
+def _kit_type():
+    from apartments.models import KitType
+
+    return KitType.objects.create(code="standard", name="标准行李", name_en="Standard kit")
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+
+def test_dashboard_page_shows_the_numbers_and_refreshes_itself(intake, client):
+    client.force_login(user_with_role(Role.ADMIN))
+    page = client.get(reverse("apartments:move_in_dashboard"), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'hx-trigger="every 10s"' in html
+    assert 'data-testid="checked-in">10<' in html
+    assert "In this intake we received 10 residents" in html
+
+    live = client.get(reverse("apartments:move_in_dashboard_live"), HTTP_HX_REQUEST="true")
+    assert live.status_code == 200
+    assert "<html" not in live.content.decode()  # a fragment for htmx to swap in
+    assert 'data-testid="remaining">3<' in live.content.decode()
+
+
+def test_dashboard_access(intake, client):
+    url = reverse("apartments:move_in_dashboard")
+    assert client.get(url).status_code == 302  # anonymous: to the login page
+    for role in (Role.STUDENT, Role.TECHNICIAN, Role.DINING_MANAGER):
+        client.force_login(user_with_role(role))
+        assert client.get(url).status_code == 404, role
+    client.force_login(user_with_role(Role.DORM_MANAGER))
+    assert client.get(url).status_code == 200  # with no building: zeros, not an error
+
+
+def test_bad_day_parameter_falls_back_to_today(intake, client):
+    client.force_login(user_with_role(Role.ADMIN))
+    response = client.get(reverse("apartments:move_in_dashboard") + "?day=2026-13-45")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("extra", [0, 60])
+def test_dashboard_query_count_does_not_grow(intake, client, extra, django_assert_num_queries):
+    for person in residents(intake["songbei"], n=extra):
+        beds = free_beds(intake["S01"]) or free_beds(
+            building_with_beds(intake["songbei"], f"X{person.pk}")
+        )
+        stay(person, beds[0])
+    client.force_login(user_with_role(Role.ADMIN))
+    # session, user, role grants; campuses, residents by campus × category, arrivals per hour,
+    # buildings with their counts, kits by status
+    with django_assert_num_queries(8):
+        client.get(reverse("apartments:move_in_dashboard_live"))
+
+
+# --- Not arrived -----------------------------------------------------------------------------
+
+
+def test_not_arrived_lists_those_not_checked_in_with_their_reservation(intake, client):
+    client.force_login(user_with_role(Role.ADMIN))
+    page = client.get(reverse("apartments:not_arrived"))
+    rows = list(page.context["page"])
+    assert len(rows) == 3
+    reserved = [r for r in rows if r.reservations]
+    assert len(reserved) == 2
+    assert all(r.reservations[0].bed.room.building.code == "S01" for r in reserved)
+
+
+def test_not_arrived_filters(intake, client):
+    client.force_login(user_with_role(Role.ADMIN))
+    url = reverse("apartments:not_arrived")
+    by_category = client.get(url, {"category": "adult_education"}).context["page"]
+    assert [r.category for r in by_category] == ["adult_education"]
+    by_building = client.get(url, {"building": intake["S01"].pk}).context["page"]
+    assert len(list(by_building)) == 2
+    nobody = client.get(url, {"q": "no such person"}).context["page"]
+    assert list(nobody) == []
+    bad = client.get(url, {"campus": "not-a-number", "category": "wizard"})
+    assert bad.status_code == 200
+    assert list(bad.context["page"]) == []
+    assert bad.context["form"].errors
+
+
+def test_not_arrived_only_within_scope(intake, client):
+    manager = user_with_role(Role.DORM_MANAGER)
+    BuildingAssignmentFactory(user=manager, building=intake["J01"])
+    client.force_login(manager)
+    page = client.get(reverse("apartments:not_arrived"))
+    assert list(page.context["page"]) == []  # everyone in J01 has arrived
+    other = client.get(reverse("apartments:not_arrived"), {"building": intake["S01"].pk})
+    assert other.context["form"].errors  # not one of theirs: not a valid choice
+
+
+def test_not_arrived_exports_to_excel(intake, client):
+    client.force_login(user_with_role(Role.ADMIN))
+    response = client.get(
+        reverse("apartments:not_arrived_export"), {"campus": intake["songbei"].pk}
+    )
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 1 + 2  # header and the two reserved Songbei undergraduates
+    assert all(row[8].startswith("S01-") for row in rows[1:])
+
+
+@pytest.mark.parametrize("extra", [0, 60])
+def test_not_arrived_query_count_does_not_grow(intake, client, extra, django_assert_num_queries):
+    residents(intake["jiangnan"], n=extra)
+    client.force_login(user_with_role(Role.ADMIN))
+    # session, user, role grants; campus choices and building choices (the filter form);
+    # count, page, reservations of the page
+    with django_assert_num_queries(8):
+        client.get(reverse("apartments:not_arrived"))
+
+
+def test_my_room_shows_only_the_students_own_stay(intake, client):
+    someone = ResidentFactory(campus=intake["songbei"])
+    bed = free_beds(intake["S01"])[0]
+    stay(someone, bed, status=Stay.Status.RESERVED)
+    client.force_login(someone.user)
+    page = client.get(reverse("apartments:my_room"), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.context["stay"].bed == bed
+    assert "Reserved for you" in page.content.decode()
+
+    nobody = ResidentFactory(campus=intake["songbei"])
+    client.force_login(nobody.user)
+    page = client.get(reverse("apartments:my_room"), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.context["stay"] is None
+    assert "You have no room yet" in page.content.decode()
+
+
+def test_the_export_never_turns_a_value_into_a_formula(intake, client):
+    """A name such as =HYPERLINK(...) in the registrar's file must come out as text: Excel
+    would run a formula."""
+    ResidentFactory(campus=intake["jiangnan"], name='=HYPERLINK("http://evil.example","x")')
+    client.force_login(user_with_role(Role.ADMIN))
+    response = client.get(reverse("apartments:not_arrived_export"))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    names = {row[1].value: row[1].data_type for row in sheet.iter_rows(min_row=2)}
+    assert names['=HYPERLINK("http://evil.example","x")'] == "s"

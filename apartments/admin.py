@@ -12,6 +12,7 @@ from apartments.models import (
     Room,
     Stay,
 )
+from logistics.admin import ReadOnlyAdmin
 
 
 class AssignmentInline(admin.TabularInline):
@@ -66,19 +67,6 @@ class KitTypeAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "name_en"]
     search_fields = ["code", "name", "name_en"]
     inlines = [KitItemInline]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records the portal writes itself (kit checks are evidence): to look at, not to edit."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BedKit)

@@ -40,13 +40,6 @@ def beds(building):
 
 
 @pytest.fixture
-def manager(building):
-    user = user_with_role(Role.DORM_MANAGER)
-    BuildingAssignmentFactory(user=user, building=building)
-    return user
-
-
-@pytest.fixture
 def api(manager):
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.force_authenticate(manager)

@@ -42,13 +42,6 @@ def kit_type():
     return kit_type
 
 
-@pytest.fixture
-def manager(building):
-    user = user_with_role(Role.DORM_MANAGER)
-    BuildingAssignmentFactory(user=user, building=building)
-    return user
-
-
 def kits_url(building):
     return reverse("apartments:building_kits", args=[building.pk])
 

@@ -39,8 +39,9 @@ def grants_of(user) -> tuple[Grant, ...]:
             "role", "campus_id", "department_id"
         )
         cached = tuple(Grant(*row) for row in rows)
-        if user.is_superuser:
-            cached += (Grant(Role.ADMIN, None, None),)
+        unlimited_admin = Grant(Role.ADMIN, None, None)
+        if user.is_superuser and unlimited_admin not in cached:
+            cached += (unlimited_admin,)
         user._grants_cache = cached
     return cached
 

@@ -94,3 +94,10 @@ def test_client_ip_trusts_only_our_own_proxies(settings, proxies, forwarded, exp
     settings.TRUSTED_PROXY_COUNT = proxies
     request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.0.0.9")
     assert client_ip(request) == expected
+
+
+def test_a_superuser_with_an_admin_grant_holds_it_once():
+    from logistics.access import grants_of
+
+    user = user_with_role(Role.ADMIN, is_superuser=True)
+    assert [g.role for g in grants_of(user)] == [Role.ADMIN]

@@ -40,6 +40,7 @@ from apartments.models import (
     Category,
     Gender,
     GenderPolicy,
+    KitCheck,
     Resident,
     Room,
     RoomKind,
@@ -990,9 +991,11 @@ class RoomImporter(_Importer):
             elif not any(number > line.beds for number in room_beds):
                 unchanged += 1
 
-        # Beds above a room's new size go only if nobody has ever stayed in them (stays are
-        # kept as history, and a bed with one cannot be deleted).
+        # Beds above a room's new size go only if nobody has ever stayed in them and no kit
+        # was ever checked in them (stays and kit checks are kept as history, and the database
+        # refuses to delete a bed that has either).
         if removal_candidates:
+            candidate_ids = [c[3] for c in removal_candidates]
             with_history = set(
                 _in_chunks(
                     lambda ids: (
@@ -1000,7 +1003,17 @@ class RoomImporter(_Importer):
                         .values_list("bed_id", flat=True)
                         .distinct()
                     ),
-                    [c[3] for c in removal_candidates],
+                    candidate_ids,
+                )
+            )
+            with_kit_checks = set(
+                _in_chunks(
+                    lambda ids: (
+                        KitCheck.objects.filter(bed_id__in=ids)
+                        .values_list("bed_id", flat=True)
+                        .distinct()
+                    ),
+                    candidate_ids,
                 )
             )
             for line, room, number, bed_id in removal_candidates:
@@ -1027,6 +1040,16 @@ class RoomImporter(_Importer):
                         "beds",
                         _(
                             "Bed %(bed)s of room %(room)s has past stays on record; it cannot "
+                            "be removed."
+                        )
+                        % values,
+                    )
+                elif bed_id in with_kit_checks:
+                    self.fail(
+                        line.row,
+                        "beds",
+                        _(
+                            "Bed %(bed)s of room %(room)s has kit checks on record; it cannot "
                             "be removed."
                         )
                         % values,

@@ -292,7 +292,8 @@ class KitCheck(models.Model):
         PASSED = "passed", pgettext_lazy("kit check", "Passed")
         FAILED = "failed", pgettext_lazy("kit check", "Failed")
 
-    bed = models.ForeignKey(Bed, on_delete=models.CASCADE, related_name="kit_checks")
+    # PROTECT: checks are evidence; a bed with checks on record is never deleted.
+    bed = models.ForeignKey(Bed, on_delete=models.PROTECT, related_name="kit_checks")
     kit_type = models.ForeignKey(KitType, on_delete=models.PROTECT, related_name="+")
     result = models.CharField(_("result"), max_length=20, choices=Result.choices)
     reason = models.CharField(_("reason"), max_length=200, blank=True)

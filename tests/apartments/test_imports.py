@@ -993,3 +993,35 @@ def test_an_operator_reads_the_report_in_chinese(tmp_path):
     with translation.override("zh-hans"), pytest.raises(CommandError):
         call_command("import_rooms", str(path), stdout=io.StringIO(), stderr=err)
     assert "第 2 行：校区：" in err.getvalue()
+
+
+def test_rooms_shrink_refused_when_a_bed_has_kit_checks_on_record(rooms, tmp_path):
+    """Kit checks are evidence (验质验量): removing their bed would delete them."""
+    from apartments.models import KitCheck, KitType
+
+    bed = Bed.objects.get(room__building__code="S01", room__number="101", number=4)
+    kit_type = KitType.objects.create(code="standard", name="标准行李")
+    KitCheck.objects.create(bed=bed, kit_type=kit_type, result="failed", reason="枕头缺失")
+    before = snapshot()
+
+    rows = [ROOM_HEADER_EN, ["songbei", "S01", "1", "101", "2", "M"]]
+    _out, err, error = run("import_rooms", tmp_path, csv_bytes(rows))
+
+    assert error == "1 error in file.csv: nothing was imported."
+    assert err.strip() == (
+        "line 2: beds: Bed 4 of room S01-101 has kit checks on record; it cannot be removed."
+    )
+    assert snapshot() == before
+    assert KitCheck.objects.filter(bed=bed).exists()
+
+
+def test_the_database_keeps_kit_checks_when_a_bed_is_deleted(rooms):
+    from django.db.models import ProtectedError
+
+    from apartments.models import KitCheck, KitType
+
+    bed = Bed.objects.get(room__building__code="S01", room__number="101", number=4)
+    kit_type = KitType.objects.create(code="standard", name="标准行李")
+    KitCheck.objects.create(bed=bed, kit_type=kit_type, result="passed")
+    with pytest.raises(ProtectedError):
+        bed.delete()

@@ -153,6 +153,8 @@ class Resident(models.Model):
     college = models.CharField(_("college"), max_length=100, blank=True)
     class_name = models.CharField(_("class"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # The graduating group a move-out notice and the move-out board address ("2026 graduates").
+    graduation_year = models.PositiveSmallIntegerField(_("graduation year"), null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -309,3 +311,315 @@ class KitCheck(models.Model):
 
     def __str__(self):
         return f"{self.bed}: {self.get_result_display()}"
+
+
+# --- Room assets and stocktakes (固定资产) ---------------------------------------------------
+
+
+class AssetCondition(models.TextChoices):
+    GOOD = "good", _("Good")
+    WORN = "worn", _("Worn")
+    DAMAGED = "damaged", _("Damaged")
+    MISSING = "missing", _("Missing")
+    RETIRED = "retired", _("Retired")
+
+
+class AssetType(BilingualName):
+    """A kind of fitting (bed frame, desk, chair…) with the damage price list: what a repair
+    and a replacement cost. A charge copies the price when it is made, so changing the list
+    never changes a past charge."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    repair_cost = models.DecimalField(_("repair cost"), max_digits=10, decimal_places=2)
+    replacement_cost = models.DecimalField(_("replacement cost"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("asset type")
+        verbose_name_plural = _("asset types")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(repair_cost__gte=0) & Q(replacement_cost__gte=0),
+                name="assettype_costs_not_negative",
+            ),
+        ]
+
+
+class Storeroom(BilingualName):
+    campus = models.ForeignKey(
+        Campus, on_delete=models.PROTECT, related_name="storerooms", verbose_name=_("campus")
+    )
+    building = models.ForeignKey(
+        Building,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="storerooms",
+        verbose_name=_("building"),
+    )
+    code = models.CharField(_("code"), max_length=30)
+
+    class Meta:
+        ordering = ["campus", "code"]
+        verbose_name = _("storeroom")
+        verbose_name_plural = _("storerooms")
+        constraints = [
+            models.UniqueConstraint(fields=["campus", "code"], name="storeroom_unique_code"),
+        ]
+
+
+class Asset(models.Model):
+    """One fitting with its tag number, in a room or a storeroom: the books (帐)."""
+
+    tag = models.CharField(_("tag number"), max_length=40, unique=True)
+    asset_type = models.ForeignKey(
+        AssetType, on_delete=models.PROTECT, related_name="assets", verbose_name=_("asset type")
+    )
+    room = models.ForeignKey(
+        Room,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assets",
+        verbose_name=_("room"),
+    )
+    storeroom = models.ForeignKey(
+        Storeroom,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assets",
+        verbose_name=_("storeroom"),
+    )
+    condition = models.CharField(
+        _("condition"), max_length=20, choices=AssetCondition.choices, default=AssetCondition.GOOD
+    )
+    acquired_on = models.DateField(_("acquired on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["tag"]
+        verbose_name = _("asset")
+        verbose_name_plural = _("assets")
+        constraints = [
+            # Every asset is somewhere: in exactly one room or one storeroom.
+            models.CheckConstraint(
+                condition=(Q(room__isnull=False) & Q(storeroom__isnull=True))
+                | (Q(room__isnull=True) & Q(storeroom__isnull=False)),
+                name="asset_in_room_or_storeroom",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.tag} {self.asset_type}"
+
+
+class Stocktake(models.Model):
+    """A count of a building's or a storeroom's assets against the books (帐物相符)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Counting")
+        COMPLETED = "completed", _("Completed")
+
+    building = models.ForeignKey(
+        Building,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stocktakes",
+        verbose_name=_("building"),
+    )
+    storeroom = models.ForeignKey(
+        Storeroom,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stocktakes",
+        verbose_name=_("storeroom"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("stocktake")
+        verbose_name_plural = _("stocktakes")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(building__isnull=False) & Q(storeroom__isnull=True))
+                | (Q(building__isnull=True) & Q(storeroom__isnull=False)),
+                name="stocktake_of_building_or_storeroom",
+            ),
+        ]
+
+    def __str__(self):
+        place = self.building or self.storeroom
+        return f"{place} {self.started_at:%Y-%m-%d}"
+
+
+class StocktakeLine(models.Model):
+    """One tag in a stocktake: an asset on the books (found or not) or one found that the
+    books lack, with its condition as counted and who answers for a difference."""
+
+    stocktake = models.ForeignKey(
+        Stocktake, on_delete=models.CASCADE, related_name="lines", verbose_name=_("stocktake")
+    )
+    asset = models.ForeignKey(
+        Asset,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stocktake_lines",
+        verbose_name=_("asset"),
+    )
+    tag = models.CharField(_("tag number"), max_length=40)
+    found = models.BooleanField(_("found"), default=False)
+    condition = models.CharField(
+        _("condition found"), max_length=20, choices=AssetCondition.choices, blank=True
+    )
+    responsible = models.CharField(_("responsible"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    counted_at = models.DateTimeField(_("counted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["tag"]
+        verbose_name = _("stocktake line")
+        verbose_name_plural = _("stocktake lines")
+        constraints = [
+            models.UniqueConstraint(fields=["stocktake", "tag"], name="stocktakeline_unique_tag"),
+        ]
+
+    def __str__(self):
+        return f"{self.stocktake}: {self.tag}"
+
+
+# --- Move-out (送老 / 退宿) ---------------------------------------------------------------------
+
+
+class MoveOutReason(models.TextChoices):
+    """The API's keys (CONTRACT.md)."""
+
+    GRADUATION = "graduation", _("Graduation")
+    TRANSFER = "transfer", _("Transfer")
+    WITHDRAWAL = "withdrawal", _("Withdrawal")
+    OFF_CAMPUS = "off_campus", _("Moving off campus")
+    OTHER = "other", _("Other")
+
+
+class MoveOutNotice(models.Model):
+    """A move-out notice (退宿须知) for a term or group, in both languages; shown to the
+    residents it concerns while published."""
+
+    title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("title in English"), max_length=200)
+    body = models.TextField(_("text"))
+    body_en = models.TextField(_("text in English"))
+    campus = models.ForeignKey(
+        Campus,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="move_out_notices",
+        verbose_name=_("campus"),
+        help_text=_("Leave empty for every campus."),
+    )
+    # Resident categories concerned; empty: every category.
+    categories = models.JSONField(_("resident categories"), default=list, blank=True)
+    graduation_year = models.PositiveSmallIntegerField(
+        _("graduation year"),
+        null=True,
+        blank=True,
+        help_text=_("For a graduating group only; leave empty for everyone."),
+    )
+    move_out_from = models.DateField(_("move out from"))
+    move_out_until = models.DateField(_("move out until"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-move_out_from", "-id"]
+        verbose_name = _("move-out notice")
+        verbose_name_plural = _("move-out notices")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(move_out_until__gte=models.F("move_out_from")),
+                name="moveoutnotice_dates_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class MoveOutRequest(models.Model):
+    """A resident's request to move out, followed from filing to leaving."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        SCHEDULED = "scheduled", _("Inspection scheduled")
+        INSPECTED = "inspected", _("Room inspected")
+        CLEARED = "cleared", _("Cleared")
+        LEFT = "left", _("Left")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN = (Status.REQUESTED, Status.SCHEDULED, Status.INSPECTED, Status.CLEARED)
+
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.PROTECT,
+        related_name="move_out_requests",
+        verbose_name=_("resident"),
+    )
+    stay = models.ForeignKey(
+        Stay, on_delete=models.PROTECT, related_name="move_out_requests", verbose_name=_("stay")
+    )
+    planned_date = models.DateField(_("planned date"))
+    reason = models.CharField(_("reason"), max_length=20, choices=MoveOutReason.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED
+    )
+    inspection_at = models.DateTimeField(_("inspection at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("move-out request")
+        verbose_name_plural = _("move-out requests")
+        constraints = [
+            # One request under way per resident: a second while one is open is refused.
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=Q(status__in=["requested", "scheduled", "inspected", "cleared"]),
+                name="moveoutrequest_one_open_per_resident",
+            ),
+        ]
+        indexes = [
+            # The move-out board: requests by status per building and group.
+            models.Index(fields=["status", "planned_date"], name="moveout_status_date_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.resident} {self.planned_date} ({self.get_status_display()})"

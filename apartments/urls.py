@@ -25,6 +25,9 @@ urlpatterns = [
     path("buildings/<int:pk>/kits/beds/<int:bed_id>/", kits.kit_bed, name="kit_bed"),
     path("buildings/<int:pk>/kits/beds/<int:bed_id>/check/", kits.kit_check, name="kit_check"),
     path("buildings/<int:pk>/kits/mark-placed/", kits.kit_mark_placed, name="kit_mark_placed"),
+    # assets: (routes of apartments/views/assets.py go here)
+    # stocktakes: (routes of apartments/views/stocktakes.py go here)
+    # move-out: (routes of apartments/views/move_out.py go here)
     # dashboard: (routes of apartments/views/dashboard.py go here)
     path("move-in/", dashboard.move_in_dashboard, name="move_in_dashboard"),
     path("move-in/live/", dashboard.move_in_dashboard_live, name="move_in_dashboard_live"),

@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    # uploads: (the photo route of logistics/uploads.py goes here)
     path("apartments/", include("apartments.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

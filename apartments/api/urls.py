@@ -7,6 +7,7 @@ from apartments.api import checkins, lists
 urlpatterns = [
     # check-ins: (routes of apartments/api/checkins.py go here)
     path("check-ins/", checkins.CheckInCreate.as_view(), name="api-check-ins"),
+    # move-out requests: (routes of apartments/api/move_out.py go here)
     # summary and lists: (routes of apartments/api/summary.py and lists.py go here)
     path("move-in/summary/", lists.MoveInSummary.as_view(), name="api-move-in-summary"),
     path("buildings/", lists.BuildingList.as_view(), name="api-buildings"),

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from logistics import views
+from logistics import views, views_photos
 
 api_v1 = [
     path("", include("logistics.api.urls")),
@@ -19,6 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     # uploads: (the photo route of logistics/uploads.py goes here)
+    path("photos/<int:pk>/", views_photos.photo, name="photo"),
     path("apartments/", include("apartments.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

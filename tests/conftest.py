@@ -20,6 +20,13 @@ def _isolated_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploaded files go to a directory of the test's own, never to the developer's media/
+    (and a test can see exactly what an upload wrote)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_in_process():
     """Tasks run at once in the test's process, except in tests that start a real worker
     (those switch this off themselves)."""

@@ -54,6 +54,74 @@ def entries_for(user) -> list[HallEntry]:
     )
 
 
+@dataclass(frozen=True)
+class HallPanel:
+    """A panel on the home page, above the tiles: a notice, a reminder, a figure.
+
+    `context(user)` returns the template's `panel` variable, or None to show nothing; it runs
+    only for users the panel's `roles` (and `visible`) admit, so a panel costs nobody else a
+    query. The template is rendered with the page's context plus `panel`.
+    """
+
+    key: str
+    template_name: str
+    context: Callable | None = field(default=None, compare=False)  # (user) -> dict | None
+    roles: tuple[str, ...] = ()  # empty: every signed-in user
+    position: int = 100
+    visible: Callable | None = field(default=None, compare=False)  # extra check(user)
+
+    def shows_to(self, user) -> bool:
+        if self.roles and not has_role(user, *self.roles):
+            return False
+        return self.visible is None or bool(self.visible(user))
+
+
+@dataclass(frozen=True)
+class ShownPanel:
+    key: str
+    template_name: str
+    context: dict
+
+
+PANELS: dict[str, HallPanel] = {}
+
+
+def hall_panel(
+    key: str,
+    template_name: str,
+    *,
+    context: Callable | None = None,
+    roles: tuple[str, ...] = (),
+    position: int = 100,
+    visible: Callable | None = None,
+) -> HallPanel:
+    panel = HallPanel(
+        key=key,
+        template_name=template_name,
+        context=context,
+        roles=tuple(roles),
+        position=position,
+        visible=visible,
+    )
+    PANELS[panel.key] = panel
+    return panel
+
+
+def panels_for(user) -> list[ShownPanel]:
+    """The panels `user` sees, in order, each with its context (computed only for them)."""
+    if not user.is_authenticated:
+        return []
+    shown = []
+    for panel in sorted(PANELS.values(), key=lambda p: (p.position, p.key)):
+        if not panel.shows_to(user):
+            continue
+        context = panel.context(user) if panel.context is not None else {}
+        if context is None:
+            continue
+        shown.append(ShownPanel(panel.key, panel.template_name, context))
+    return shown
+
+
 STAFF_ROLES = tuple(r for r in Role.values if r != Role.STUDENT)
 
 

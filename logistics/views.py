@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from logistics.access import grants_of
 from logistics.api.errors import json_not_found, json_server_error
 from logistics.forms import LoginForm, PortalPasswordChangeForm
-from logistics.hall import entries_for
+from logistics.hall import entries_for, panels_for
 from logistics.models import Campus, Department, Role
 from logistics.services import audit_record
 
@@ -23,7 +23,11 @@ def home(request):
     return render(
         request,
         "logistics/home.html",
-        {"entries": entries_for(request.user), "scopes": _scopes(request.user)},
+        {
+            "panels": panels_for(request.user),
+            "entries": entries_for(request.user),
+            "scopes": _scopes(request.user),
+        },
     )
 
 

@@ -94,3 +94,90 @@ class StayAdmin(admin.ModelAdmin):
     search_fields = ["resident__student_id", "resident__name", "bed__room__building__code"]
     raw_id_fields = ["resident", "bed", "checked_in_by"]
     date_hierarchy = "checked_in_at"
+
+
+# --- stocktakes: records, looked at here, changed only through the stocktake pages ---
+# (imported here, not above, so that this section stays one appended block)
+from apartments.models import Stocktake, StocktakeLine  # noqa: E402
+
+
+class StocktakeLineInline(admin.TabularInline):
+    model = StocktakeLine
+    fields = ["tag", "asset", "found", "condition", "responsible", "note", "counted_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("asset__asset_type", "counted_by")
+
+
+@admin.register(Stocktake)
+class StocktakeAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "building", "storeroom", "status", "started_by", "completed_at"]
+    list_filter = ["status"]
+    list_select_related = ["building", "storeroom", "started_by"]
+    date_hierarchy = "started_at"
+    inlines = [StocktakeLineInline]
+
+
+# --- room assets: the damage price list, storerooms and the asset register ---
+# (imported here, not above, so that this section stays one appended block)
+from apartments.models import Asset, AssetType, Storeroom  # noqa: E402
+
+
+@admin.register(AssetType)
+class AssetTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en", "repair_cost", "replacement_cost"]
+    # The price list is kept here: prices are edited in the list itself.
+    list_editable = ["repair_cost", "replacement_cost"]
+    search_fields = ["code", "name", "name_en"]
+
+
+@admin.register(Storeroom)
+class StoreroomAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en", "campus", "building"]
+    list_filter = ["campus"]
+    list_select_related = ["campus", "building"]
+    search_fields = ["code", "name", "name_en"]
+    raw_id_fields = ["building"]
+
+
+@admin.register(Asset)
+class AssetAdmin(admin.ModelAdmin):
+    list_display = ["tag", "asset_type", "room", "storeroom", "condition", "acquired_on"]
+    list_filter = ["asset_type", "condition", "room__building__campus", "room__building"]
+    list_select_related = ["asset_type", "room__building", "storeroom"]
+    search_fields = ["tag"]
+    raw_id_fields = ["room", "storeroom"]
+    date_hierarchy = "acquired_on"
+
+
+# --- move-out: notices and requests ---
+
+from apartments.models import MoveOutNotice, MoveOutRequest  # noqa: E402
+
+
+@admin.register(MoveOutNotice)
+class MoveOutNoticeAdmin(admin.ModelAdmin):
+    list_display = ["title", "campus", "graduation_year", "move_out_from", "move_out_until"]
+    list_filter = ["campus", "graduation_year"]
+    list_select_related = ["campus"]
+    search_fields = ["title", "title_en"]
+    readonly_fields = ["published_at", "created_by", "created_at"]
+    date_hierarchy = "move_out_from"
+
+
+@admin.register(MoveOutRequest)
+class MoveOutRequestAdmin(ReadOnlyAdmin):
+    list_display = ["resident", "stay", "planned_date", "reason", "status", "inspection_at"]
+    list_filter = ["status", "reason", "stay__bed__room__building"]
+    list_select_related = ["resident", "stay__bed__room__building"]
+    search_fields = ["resident__student_id", "resident__name"]
+    date_hierarchy = "planned_date"

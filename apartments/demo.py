@@ -299,3 +299,14 @@ def _seed_move_in():
             kit.failures = 1
     Stay.objects.bulk_create(stays, batch_size=2000)
     BedKit.objects.bulk_create(kits, batch_size=2000)
+
+
+@demo_seeder(order=30)
+def seed_assets_and_move_out(log):
+    """Room assets with the price list, then this year's graduates with their notice and some
+    move-out requests. Imported here: those modules import this app's models and services."""
+    from apartments.assets import seed_assets
+    from apartments.move_out import seed_move_out
+
+    seed_assets(log)
+    seed_move_out(log)

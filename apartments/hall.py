@@ -1,7 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 
+from apartments.assets import STOREROOM_VIEWERS
 from apartments.selectors import BUILDING_VIEWERS
-from logistics.hall import hall_entry
+from logistics.hall import hall_entry, hall_panel
 from logistics.models import Role
 
 hall_entry(
@@ -61,4 +62,84 @@ hall_entry(
     roles=(Role.ADMIN, Role.DEPARTMENT_HEAD),
     visible=_may_import,
     position=60,
+)
+
+
+def _may_stocktake(user) -> bool:
+    from apartments.stocktakes import may_stocktake
+
+    return may_stocktake(user)
+
+
+hall_entry(
+    key="apartments.stocktakes",
+    title=_("Asset stocktakes"),
+    description=_(
+        "Count a building's or storeroom's assets against the books; record the differences."
+    ),
+    url_name="apartments:stocktake_list",
+    icon="clipboard-check",
+    roles=(Role.ADMIN, Role.DEPARTMENT_HEAD, Role.DORM_MANAGER, Role.SHIFT_LEAD),
+    visible=_may_stocktake,
+    position=50,
+)
+
+
+# --- move-out ---
+
+
+def _move_out_panel(user):
+    from apartments.move_out import home_panel_context
+
+    return home_panel_context(user)
+
+
+hall_panel(
+    "apartments.move_out_notices",
+    "apartments/move_out_panel.html",
+    context=_move_out_panel,
+    roles=(Role.STUDENT,),
+    position=10,
+)
+
+hall_entry(
+    key="apartments.my_move_out",
+    title=_("Move out"),
+    description=_("The move-out notice, your move-out request and its inspection."),
+    url_name="apartments:my_move_out",
+    icon="box-arrow-right",
+    roles=(Role.STUDENT,),
+    position=6,
+)
+
+hall_entry(
+    key="apartments.move_out",
+    title=_("Move-out requests"),
+    description=_("Requests of your buildings, inspections to schedule, the graduates' board."),
+    url_name="apartments:move_out_list",
+    icon="box-arrow-right",
+    roles=BUILDING_VIEWERS,
+    position=25,
+)
+
+
+hall_entry(
+    key="apartments.asset_prices",
+    title=_("Damage price list"),
+    description=_("What repairing or replacing each fitting costs."),
+    url_name="apartments:asset_prices",
+    icon="tags",
+    roles=BUILDING_VIEWERS,
+    position=70,
+)
+
+
+hall_entry(
+    key="apartments.storerooms",
+    title=_("Storerooms"),
+    description=_("Spare furniture and fittings on each campus."),
+    url_name="apartments:storeroom_list",
+    icon="box2",
+    roles=STOREROOM_VIEWERS,
+    position=75,
 )

@@ -1,7 +1,9 @@
 from django.urls import path
 
-from apartments.views import buildings, dashboard, desk, kits, residents
+from apartments.views import assets as asset_views
+from apartments.views import buildings, dashboard, desk, kits, move_out, residents
 from apartments.views import imports as import_views
+from apartments.views import stocktakes as stocktake_views
 
 app_name = "apartments"
 
@@ -26,8 +28,64 @@ urlpatterns = [
     path("buildings/<int:pk>/kits/beds/<int:bed_id>/check/", kits.kit_check, name="kit_check"),
     path("buildings/<int:pk>/kits/mark-placed/", kits.kit_mark_placed, name="kit_mark_placed"),
     # assets: (routes of apartments/views/assets.py go here)
+    path("assets/prices/", asset_views.price_list, name="asset_prices"),
+    path("assets/storerooms/", asset_views.storeroom_list, name="storeroom_list"),
+    path("assets/storerooms/<int:pk>/", asset_views.storeroom_detail, name="storeroom_detail"),
+    path("rooms/<int:room_id>/assets/", asset_views.room_assets, name="room_assets"),
+    path("buildings/<int:pk>/assets/", asset_views.building_assets, name="building_assets"),
+    path(
+        "buildings/<int:pk>/assets/export/",
+        asset_views.building_assets_export,
+        name="building_assets_export",
+    ),
     # stocktakes: (routes of apartments/views/stocktakes.py go here)
+    path("stocktakes/", stocktake_views.stocktake_list, name="stocktake_list"),
+    path("stocktakes/start/", stocktake_views.stocktake_start, name="stocktake_start"),
+    path("stocktakes/<int:pk>/", stocktake_views.stocktake_count_page, name="stocktake_count"),
+    path(
+        "stocktakes/<int:pk>/count/", stocktake_views.stocktake_count, name="stocktake_count_post"
+    ),
+    path(
+        "stocktakes/<int:pk>/differences/",
+        stocktake_views.stocktake_differences,
+        name="stocktake_differences",
+    ),
+    path(
+        "stocktakes/<int:pk>/lines/<int:line_id>/responsible/",
+        stocktake_views.stocktake_responsible,
+        name="stocktake_responsible",
+    ),
+    path(
+        "stocktakes/<int:pk>/complete/",
+        stocktake_views.stocktake_complete,
+        name="stocktake_complete",
+    ),
+    path("stocktakes/<int:pk>/export/", stocktake_views.stocktake_export, name="stocktake_export"),
     # move-out: (routes of apartments/views/move_out.py go here)
+    path("move-out/", move_out.move_out_list, name="move_out_list"),
+    path("move-out/board/", move_out.move_out_board, name="move_out_board"),
+    path("move-out/mine/", move_out.my_move_out, name="my_move_out"),
+    path("move-out/mine/file/", move_out.my_move_out_file, name="my_move_out_file"),
+    path("move-out/requests/<int:pk>/", move_out.move_out_request_detail, name="move_out_request"),
+    path(
+        "move-out/requests/<int:pk>/cancel/",
+        move_out.move_out_request_cancel,
+        name="move_out_cancel",
+    ),
+    path(
+        "move-out/requests/<int:pk>/schedule/",
+        move_out.move_out_request_schedule,
+        name="move_out_schedule",
+    ),
+    path("move-out/notices/", move_out.notice_list, name="move_out_notices"),
+    path("move-out/notices/new/", move_out.notice_edit, name="move_out_notice_new"),
+    path("move-out/notices/<int:pk>/", move_out.notice_detail, name="move_out_notice"),
+    path("move-out/notices/<int:pk>/edit/", move_out.notice_edit, name="move_out_notice_edit"),
+    path(
+        "move-out/notices/<int:pk>/publish/",
+        move_out.notice_publish,
+        name="move_out_notice_publish",
+    ),
     # dashboard: (routes of apartments/views/dashboard.py go here)
     path("move-in/", dashboard.move_in_dashboard, name="move_in_dashboard"),
     path("move-in/live/", dashboard.move_in_dashboard_live, name="move_in_dashboard_live"),

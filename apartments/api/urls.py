@@ -3,11 +3,22 @@
 from django.urls import path
 
 from apartments.api import checkins, lists
+from apartments.api import move_out as move_out_api
 
 urlpatterns = [
     # check-ins: (routes of apartments/api/checkins.py go here)
     path("check-ins/", checkins.CheckInCreate.as_view(), name="api-check-ins"),
     # move-out requests: (routes of apartments/api/move_out.py go here)
+    path(
+        "move-out-requests/",
+        move_out_api.MoveOutRequestListCreate.as_view(),
+        name="api-move-out-requests",
+    ),
+    path(
+        "move-out-requests/<int:pk>/",
+        move_out_api.MoveOutRequestDetail.as_view(),
+        name="api-move-out-request",
+    ),
     # summary and lists: (routes of apartments/api/summary.py and lists.py go here)
     path("move-in/summary/", lists.MoveInSummary.as_view(), name="api-move-in-summary"),
     path("buildings/", lists.BuildingList.as_view(), name="api-buildings"),

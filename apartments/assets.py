@@ -160,32 +160,30 @@ def _condition_counts() -> dict[str, int]:
     return dict.fromkeys(AssetCondition.values, 0)
 
 
+class _CountsByCondition:
+    """A row of a summary: how many assets there are in each condition."""
+
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def cells(self) -> list[int]:
+        return [self.counts[c] for c in AssetCondition.values]
+
+
 @dataclass
-class TypeRow:
+class TypeRow(_CountsByCondition):
     asset_type: AssetType
     counts: dict[str, int] = field(default_factory=_condition_counts)
 
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def cells(self) -> list[int]:
-        return [self.counts[c] for c in AssetCondition.values]
-
 
 @dataclass
-class FloorRow:
+class FloorRow(_CountsByCondition):
     floor: int
     counts: dict[str, int] = field(default_factory=_condition_counts)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def cells(self) -> list[int]:
-        return [self.counts[c] for c in AssetCondition.values]
 
 
 @dataclass

@@ -601,6 +601,9 @@ class MoveOutRequest(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED
     )
     inspection_at = models.DateTimeField(_("inspection at"), null=True, blank=True)
+    keys_returned_at = models.DateTimeField(_("keys returned at"), null=True, blank=True)
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -623,3 +626,183 @@ class MoveOutRequest(models.Model):
 
     def __str__(self):
         return f"{self.resident} {self.planned_date} ({self.get_status_display()})"
+
+
+class RoomInspection(models.Model):
+    """The check of a room against its asset list when residents move out (退宿验房)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Under way")
+        COMPLETED = "completed", _("Completed")
+
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("room")
+    )
+    requests = models.ManyToManyField(
+        MoveOutRequest, related_name="inspections", verbose_name=_("move-out requests")
+    )
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("inspector"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # Residents may dispute a charge until then (settings.MOVE_OUT_DISPUTE_DAYS after completion).
+    dispute_until = models.DateTimeField(_("disputes until"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("room inspection")
+        verbose_name_plural = _("room inspections")
+
+    def __str__(self):
+        return f"{self.room} {self.started_at:%Y-%m-%d}"
+
+
+class InspectionResult(models.TextChoices):
+    OK = "ok", _("OK")
+    DAMAGED = "damaged", _("Damaged")
+    MISSING = "missing", _("Missing")
+
+
+class InspectionItem(models.Model):
+    """One asset of the room, as the inspector found it."""
+
+    inspection = models.ForeignKey(RoomInspection, on_delete=models.CASCADE, related_name="items")
+    asset = models.ForeignKey(
+        Asset, on_delete=models.PROTECT, related_name="inspection_items", verbose_name=_("asset")
+    )
+    result = models.CharField(
+        _("result"), max_length=20, choices=InspectionResult.choices, default=InspectionResult.OK
+    )
+    photo = models.ForeignKey(
+        "logistics.Photo",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("photo"),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["asset__tag"]
+        verbose_name = _("inspection item")
+        verbose_name_plural = _("inspection items")
+        constraints = [
+            models.UniqueConstraint(fields=["inspection", "asset"], name="inspectionitem_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.asset}: {self.get_result_display()}"
+
+
+class Charge(models.Model):
+    """A damage charge to one resident: a damaged or missing item, or their share of it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To be paid")
+        DISPUTED = "disputed", _("Disputed")
+        PAID = "paid", _("Paid")
+        WAIVED = "waived", _("Waived")
+
+    SETTLED = (Status.PAID, Status.WAIVED)
+
+    item = models.ForeignKey(
+        InspectionItem, on_delete=models.PROTECT, related_name="charges", verbose_name=_("item")
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="charges", verbose_name=_("resident")
+    )
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    # The price list's figure for the whole item when the charge was made, and why the item's
+    # charge differs from it, if it does.
+    list_price = models.DecimalField(_("price list amount"), max_digits=10, decimal_places=2)
+    price_reason = models.CharField(_("reason for the price"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    dispute_text = models.CharField(_("dispute"), max_length=500, blank=True)
+    disputed_at = models.DateTimeField(_("disputed at"), null=True, blank=True)
+    resolution = models.CharField(_("resolution"), max_length=500, blank=True)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("settled by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("charge")
+        verbose_name_plural = _("charges")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="charge_amount_positive"),
+            models.UniqueConstraint(fields=["item", "resident"], name="charge_one_per_resident"),
+        ]
+
+    def __str__(self):
+        return f"{self.resident} {self.amount} ({self.get_status_display()})"
+
+
+class ConditionReport(models.Model):
+    """After check-in, the resident confirms the room's asset list or disputes items: what
+    move-out is later judged against."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting the resident")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISPUTED = "disputed", _("Disputed")
+        RESOLVED = "resolved", _("Dispute resolved")
+
+    stay = models.OneToOneField(
+        Stay, on_delete=models.PROTECT, related_name="condition_report", verbose_name=_("stay")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    due_by = models.DateField(_("due by"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolution = models.CharField(_("resolution"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("condition report")
+        verbose_name_plural = _("condition reports")
+
+    def __str__(self):
+        return f"{self.stay}: {self.get_status_display()}"
+
+
+class ConditionItem(models.Model):
+    """An asset the resident says was not as listed when they moved in."""
+
+    report = models.ForeignKey(ConditionReport, on_delete=models.CASCADE, related_name="items")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=300)
+    photo = models.ForeignKey(
+        "logistics.Photo", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("disputed item")
+        verbose_name_plural = _("disputed items")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "asset"], name="conditionitem_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.report}: {self.asset}"

@@ -326,6 +326,11 @@ LOGGING = {
 # seconds and the dashboard's queries are few and fixed, so every 10 seconds is cheap.
 MOVE_IN_DASHBOARD_REFRESH_SECONDS = env.int("MOVE_IN_DASHBOARD_REFRESH_SECONDS", default=10)
 
+# Days a resident has to dispute a move-out charge, and to confirm or dispute their room's
+# asset list after check-in.
+MOVE_OUT_DISPUTE_DAYS = env.int("MOVE_OUT_DISPUTE_DAYS", default=7)
+CONDITION_REPORT_DAYS = env.int("CONDITION_REPORT_DAYS", default=7)
+
 # Shown on pages and in e-mails; the university's own name belongs here.
 PORTAL_NAME = _("University Logistics Service Portal")
 PORTAL_SHORT_NAME = _("Logistics services")  # in the top bar of a phone

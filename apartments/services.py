@@ -15,6 +15,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from apartments import locks, selectors
+from apartments.condition_reports import condition_report_open
 from apartments.models import Bed, BedKit, Building, KitCheck, KitType, Resident, Stay
 from logistics.models import User
 from logistics.services import audit_record
@@ -307,6 +308,7 @@ def _checkin_once(
             "kit_issued": kit_issued,
         },
     )
+    condition_report_open(stay=stay)  # the resident confirms the room's assets or disputes them
     return stay
 
 

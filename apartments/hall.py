@@ -143,3 +143,55 @@ hall_entry(
     roles=STOREROOM_VIEWERS,
     position=75,
 )
+
+
+# --- condition reports ---
+
+CONDITION_REPORT_STAFF = (Role.DORM_MANAGER, Role.SHIFT_LEAD, Role.ADMIN)
+
+
+def _condition_disputes_panel(user):
+    from apartments.condition_reports import disputed_count
+
+    count = disputed_count(user)
+    return {"count": count} if count else None
+
+
+hall_entry(
+    key="apartments.condition_disputes",
+    title=_("Condition report disputes"),
+    description=_("Residents who say their room's assets were not as listed at move-in."),
+    url_name="apartments:condition_disputes",
+    icon="clipboard-x",
+    roles=CONDITION_REPORT_STAFF,
+    position=27,
+)
+
+hall_panel(
+    "apartments.condition_disputes",
+    "apartments/condition_panel.html",
+    context=_condition_disputes_panel,
+    roles=CONDITION_REPORT_STAFF,
+    position=20,
+)
+
+
+# --- inspections and clearance ---
+
+
+def _may_export_clearance(user) -> bool:
+    from apartments.inspections import may_export_clearance
+
+    return may_export_clearance(user)
+
+
+hall_entry(
+    key="apartments.clearance",
+    title=_("Clearance export"),
+    description=_("Who has returned keys and settled charges, for the registrar (Excel)."),
+    url_name="apartments:clearance",
+    icon="file-earmark-spreadsheet",
+    roles=(Role.ADMIN, Role.DEPARTMENT_HEAD),
+    visible=_may_export_clearance,
+    position=27,
+)

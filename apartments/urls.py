@@ -2,7 +2,9 @@ from django.urls import path
 
 from apartments.views import assets as asset_views
 from apartments.views import buildings, dashboard, desk, kits, move_out, residents
+from apartments.views import condition_reports as condition_views
 from apartments.views import imports as import_views
+from apartments.views import inspections as inspection_views
 from apartments.views import stocktakes as stocktake_views
 
 app_name = "apartments"
@@ -85,6 +87,47 @@ urlpatterns = [
         "move-out/notices/<int:pk>/publish/",
         move_out.notice_publish,
         name="move_out_notice_publish",
+    ),
+    # inspections: (routes of apartments/views/inspections.py go here)
+    path(
+        "move-out/requests/<int:pk>/inspect/",
+        inspection_views.inspection_start,
+        name="inspection_start",
+    ),
+    path("move-out/requests/<int:pk>/keys/", inspection_views.keys_return, name="keys_return"),
+    path(
+        "move-out/requests/<int:pk>/left/", inspection_views.move_out_leave, name="move_out_leave"
+    ),
+    path("inspections/<int:pk>/", inspection_views.inspection_page, name="inspection"),
+    path(
+        "inspections/<int:pk>/complete/",
+        inspection_views.inspection_complete,
+        name="inspection_complete",
+    ),
+    path("charges/<int:pk>/pay/", inspection_views.charge_pay, name="charge_pay"),
+    path("charges/<int:pk>/waive/", inspection_views.charge_waive, name="charge_waive"),
+    path("charges/<int:pk>/answer/", inspection_views.charge_answer, name="charge_answer"),
+    path("charges/<int:pk>/dispute/", inspection_views.charge_dispute, name="charge_dispute"),
+    path("clearance/", inspection_views.clearance_page, name="clearance"),
+    path("clearance/export/", inspection_views.clearance_export, name="clearance_export"),
+    # condition reports: (routes of apartments/views/condition_reports.py go here)
+    path(
+        "condition-reports/<int:pk>/confirm/",
+        condition_views.condition_report_confirm,
+        name="condition_report_confirm",
+    ),
+    path(
+        "condition-reports/<int:pk>/dispute/",
+        condition_views.condition_report_dispute,
+        name="condition_report_dispute",
+    ),
+    path(
+        "condition-reports/disputes/", condition_views.condition_disputes, name="condition_disputes"
+    ),
+    path(
+        "condition-reports/<int:pk>/resolve/",
+        condition_views.condition_report_resolve,
+        name="condition_report_resolve",
     ),
     # dashboard: (routes of apartments/views/dashboard.py go here)
     path("move-in/", dashboard.move_in_dashboard, name="move_in_dashboard"),

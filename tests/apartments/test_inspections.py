@@ -540,3 +540,42 @@ def test_the_resident_page_queries_do_not_grow_with_the_charges(
     with django_assert_num_queries(8):
         response = client.get(url)
     assert response.content.decode().count('data-testid="charge-status"') == 5
+
+
+def test_the_manager_answers_a_dispute_on_the_request_page(client, world):
+    # Given the roommate disputes a 30.00 charge for the broken chair
+    roommate, manager = world["roommate"], world["manager"]
+    inspection = start(world)
+    client.force_login(manager)
+    complete_url = reverse("apartments:inspection_complete", args=[inspection.pk])
+    client.post(complete_url, tablet_post(world, payers=[roommate]))
+    charge = Charge.objects.get()
+    client.force_login(roommate.user)
+    client.post(reverse("apartments:charge_dispute", args=[charge.pk]), {"text": "It was old"})
+
+    # When the manager answers with a lower amount but no reason, nothing changes
+    client.force_login(manager)
+    answer = reverse("apartments:charge_answer", args=[charge.pk])
+    client.post(answer, {"resolution": "Half, it was old", "amount": "15.00", "price_reason": ""})
+    charge.refresh_from_db()
+    assert (charge.status, charge.amount) == (Charge.Status.DISPUTED, Decimal("30.00"))
+
+    # Then with a reason the answer is recorded and the charge is to be paid again
+    client.post(
+        answer,
+        {"resolution": "Half, it was old", "amount": "15.00", "price_reason": "Worn before"},
+    )
+    charge.refresh_from_db()
+    assert (charge.status, charge.amount, charge.resolution) == (
+        Charge.Status.OPEN,
+        Decimal("15.00"),
+        "Half, it was old",
+    )
+    # and the resident sees the answer on their page
+    client.force_login(roommate.user)
+    page = client.get(reverse("apartments:my_move_out")).content.decode()
+    assert "¥15.00" in page and "Half, it was old" in page
+    # A student may not answer (not theirs to answer: 404); GET changes nothing (405)
+    assert client.post(answer, {"resolution": "x", "amount": "1"}).status_code == 404
+    client.force_login(manager)
+    assert client.get(answer).status_code == 405

@@ -22,6 +22,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Lookup
 from django.utils import timezone
@@ -616,7 +618,7 @@ class _Row:
     refused: set[str] = field(default_factory=set)  # fields already reported as unreadable
 
 
-class _Importer:
+class _Importer(ABC):
     kind: str
     columns: tuple[Column, ...]
     action: str
@@ -775,11 +777,13 @@ class _Importer:
             self.fail(row, "campus", campuses.unknown_message(value))
         return campus
 
+    @abstractmethod
     def check(self, rows: list[_Row]):
-        raise NotImplementedError
+        """Every row's errors into the report; returns the plan of what to write."""
 
+    @abstractmethod
     def apply(self, plan) -> None:
-        raise NotImplementedError
+        """Write the plan (called only when no row has an error)."""
 
 
 def _field_max(model, name: str) -> int:
@@ -803,7 +807,9 @@ def _insert(model, rows: list[dict[str, Any]], key: tuple[str, ...] = ()) -> dic
         objs = [model(**row) for row in rows]
         model.objects.bulk_create(objs, batch_size=BATCH_SIZE)
         if any(obj.pk is None for obj in objs):  # databases that do not return new ids
-            raise NotImplementedError("imports need a database that returns new ids")
+            raise ImproperlyConfigured(
+                "Imports need a database that returns the ids of new rows (PostgreSQL, SQLite)."
+            )
         return {tuple(getattr(obj, name) for name in key): obj.pk for obj in objs}
     template = model()  # the defaults, computed once for all rows
     columns, selects, params, arrays = [], [], [], []

@@ -255,32 +255,36 @@ def _back(request, charge):
     return redirect("apartments:my_move_out")
 
 
+def _charge_step(request, charge, step, done: str, **values):
+    """Run one step on a charge (a service of apartments.inspections), tell the user how it
+    went, and go back to where the charge is shown."""
+    try:
+        step(actor=request.user, charge=charge, **values)
+    except move_out.MoveOutError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return _back(request, charge)
+
+
 @require_POST
 @login_required
 def charge_pay(request, pk: int):
     charge = inspections.charge_get_for_staff(request.user, pk)
-    try:
-        inspections.charge_pay(actor=request.user, charge=charge)
-    except move_out.MoveOutError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The charge is marked paid."))
-    return _back(request, charge)
+    return _charge_step(request, charge, inspections.charge_pay, _("The charge is marked paid."))
 
 
 @require_POST
 @login_required
 def charge_waive(request, pk: int):
     charge = inspections.charge_get_for_staff(request.user, pk)
-    try:
-        inspections.charge_waive(
-            actor=request.user, charge=charge, reason=request.POST.get("reason", "")
-        )
-    except move_out.MoveOutError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The charge is waived."))
-    return _back(request, charge)
+    return _charge_step(
+        request,
+        charge,
+        inspections.charge_waive,
+        _("The charge is waived."),
+        reason=request.POST.get("reason", ""),
+    )
 
 
 @require_POST
@@ -292,34 +296,28 @@ def charge_answer(request, pk: int):
         messages.error(request, _("Answer the resident and give the amount."))
         return _back(request, charge)
     data = form.cleaned_data
-    try:
-        inspections.charge_answer(
-            actor=request.user,
-            charge=charge,
-            resolution=data["resolution"],
-            amount=data["amount"],
-            price_reason=data["price_reason"],
-        )
-    except move_out.MoveOutError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Your answer is recorded."))
-    return _back(request, charge)
+    return _charge_step(
+        request,
+        charge,
+        inspections.charge_answer,
+        _("Your answer is recorded."),
+        resolution=data["resolution"],
+        amount=data["amount"],
+        price_reason=data["price_reason"],
+    )
 
 
 @require_POST
 @login_required
 def charge_dispute(request, pk: int):
     charge = inspections.charge_get_for_resident(request.user, pk)
-    try:
-        inspections.charge_dispute(
-            actor=request.user, charge=charge, text=request.POST.get("text", "")
-        )
-    except move_out.MoveOutError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Your dispute is sent to the dorm manager."))
-    return _back(request, charge)
+    return _charge_step(
+        request,
+        charge,
+        inspections.charge_dispute,
+        _("Your dispute is sent to the dorm manager."),
+        text=request.POST.get("text", ""),
+    )
 
 
 # --- Clearance export ------------------------------------------------------------------------

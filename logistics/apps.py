@@ -8,7 +8,7 @@ class LogisticsConfig(AppConfig):
     verbose_name = _("Logistics kernel")
 
     def ready(self):
-        # Each app declares its hall entries, nightly jobs and demo data in modules of these
-        # names; the kernel finds them without importing any app by name.
-        autodiscover_modules("hall", "jobs", "demo")
+        # Each app declares its hall entries, nightly jobs, demo data and notification kinds
+        # in modules of these names; the kernel finds them without importing any app by name.
+        autodiscover_modules("hall", "jobs", "demo", "notifications")
         from logistics import checks  # noqa: F401 - registers the system checks

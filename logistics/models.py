@@ -241,3 +241,39 @@ class Photo(models.Model):
 
     def __str__(self):
         return f"{self.image.name} ({self.width}×{self.height})"
+
+
+class Notification(models.Model):
+    """A message to one user about something that happened to their business (a repair
+    assigned, a complaint answered). Its text is rendered when read, in the reader's language,
+    from `kind` (a registered message, logistics.notifications) and `params`."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=60)
+    params = models.JSONField(_("details"), default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            # A user's notifications, newest first, and their unread count.
+            models.Index(fields=["recipient", "-created_at"], name="notification_recipient_idx"),
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"

@@ -334,6 +334,21 @@ CONDITION_REPORT_DAYS = env.int("CONDITION_REPORT_DAYS", default=7)
 # Shown on pages and in e-mails; the university's own name belongs here.
 PORTAL_NAME = _("University Logistics Service Portal")
 PORTAL_SHORT_NAME = _("Logistics services")  # in the top bar of a phone
+# The portal's public address, for links in e-mails (e.g. https://hq.example.edu.cn).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
+
+# E-mail (notifications): EMAIL_URL like smtp+tls://user:password@smtp.example.edu.cn:587;
+# unset, e-mails are printed to the console (development).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="logistics@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Repairs: days a reporter has to confirm (or reopen) a finished repair before it is confirmed
+# automatically; a rating at or below FOLLOW_UP_RATING flags the ticket for a supervisor.
+REPAIR_CONFIRM_DAYS = env.int("REPAIR_CONFIRM_DAYS", default=3)
+REPAIR_FOLLOW_UP_RATING = env.int("REPAIR_FOLLOW_UP_RATING", default=2)
+# A ticket is "at risk" when this share of its promised time (or less) remains.
+REPAIR_AT_RISK_SHARE = env.float("REPAIR_AT_RISK_SHARE", default=0.25)
 
 # RoleGrant's unique scope uses NULLS NOT DISTINCT, which PostgreSQL (production, CI) enforces
 # and SQLite (the zero-setup development default) cannot; Django warns about the latter only.

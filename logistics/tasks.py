@@ -23,3 +23,25 @@ def run_nightly_jobs(for_date: str | None = None, trigger: str = "schedule") -> 
     )
     runs = run_all_nightly_jobs(day, trigger=trigger)
     return {run.job: run.status for run in runs}
+
+
+@shared_task(name="logistics.tasks.send_notification_emails")
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """E-mail the given notifications to recipients who have an address, once each."""
+    from django.core.mail import send_mail
+
+    from logistics.models import Notification
+    from logistics.notifications import email_content
+
+    sent = 0
+    pending = Notification.objects.filter(
+        pk__in=notification_ids, emailed_at__isnull=True
+    ).select_related("recipient")
+    for notification in pending:
+        if not notification.recipient.email:
+            continue
+        subject, body = email_content(notification)
+        send_mail(subject, body, None, [notification.recipient.email])
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+        sent += 1
+    return sent

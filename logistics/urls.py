@@ -8,6 +8,7 @@ from logistics import views, views_photos
 api_v1 = [
     path("", include("logistics.api.urls")),
     path("", include("apartments.api.urls")),
+    path("", include("maintenance.api.urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     # uploads: (the photo route of logistics/uploads.py goes here)
     path("photos/<int:pk>/", views_photos.photo, name="photo"),
     path("apartments/", include("apartments.urls")),
+    path("repairs/", include("maintenance.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

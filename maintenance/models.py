@@ -1,1 +1,473 @@
-# Repair tickets, dispatch, time limits, job tickets and storerooms arrive with their issue.
+"""Repairs (维修): fault categories with the time limits the center promises, repair tickets
+from a room or a public area, their timeline, the job ticket (计票: labour, materials, result),
+the student's rating, and the storeroom's materials and ledger.
+
+State changes go through maintenance.services (tickets) and maintenance.stores (stock);
+nothing here has side effects in save().
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from logistics.models import BilingualName, Campus
+
+
+class Category(BilingualName):
+    """A kind of fault (报修类别) and the time limits promised for it (限时承诺). A ticket keeps
+    the deadlines computed when it was filed: editing a category never moves a past promise."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    response_minutes = models.PositiveIntegerField(
+        _("response time (minutes)"),
+        help_text=_("A technician starts work within this time of the request."),
+    )
+    completion_hours = models.PositiveIntegerField(
+        _("completion time (hours)"),
+        help_text=_("The repair is finished within this time of the request."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive categories take no new requests.")
+    )
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("fault category")
+        verbose_name_plural = _("fault categories")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(response_minutes__gt=0) & Q(completion_hours__gt=0),
+                name="category_time_limits_positive",
+            ),
+        ]
+
+
+class PublicArea(BilingualName):
+    """A place that is not a resident's room: a corridor, a washroom, a laundry, a lobby. It has
+    its own QR code, like a room."""
+
+    campus = models.ForeignKey(
+        Campus, on_delete=models.PROTECT, related_name="public_areas", verbose_name=_("campus")
+    )
+    building = models.ForeignKey(
+        "apartments.Building",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="public_areas",
+        verbose_name=_("building"),
+        help_text=_("Leave empty for a place outside the residence buildings."),
+    )
+    code = models.CharField(_("code"), max_length=30)
+
+    class Meta:
+        ordering = ["campus", "building", "code"]
+        verbose_name = _("public area")
+        verbose_name_plural = _("public areas")
+        constraints = [
+            models.UniqueConstraint(fields=["campus", "code"], name="publicarea_unique_code"),
+        ]
+
+
+class Technician(models.Model):
+    """A technician on the dispatchers' roster: the campus they work on and their skills. The
+    user also holds the technician role (logistics.RoleGrant), which opens their pages."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="technician",
+        verbose_name=_("user"),
+    )
+    campus = models.ForeignKey(
+        Campus, on_delete=models.PROTECT, related_name="technicians", verbose_name=_("campus")
+    )
+    skills = models.ManyToManyField(
+        Category, blank=True, related_name="technicians", verbose_name=_("skills")
+    )
+    is_active = models.BooleanField(_("on duty"), default=True)
+
+    class Meta:
+        ordering = ["campus", "user__username"]
+        verbose_name = _("technician")
+        verbose_name_plural = _("technicians")
+
+    def __str__(self):
+        return self.user.display_name
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class Ticket(models.Model):
+    """A repair request (报修单) and, once worked, its job ticket (计票)."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Waiting for dispatch")
+        ASSIGNED = "assigned", _("Assigned")
+        IN_PROGRESS = "in_progress", _("Being repaired")
+        DONE = "done", _("Repaired, waiting for confirmation")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+        MERGED = "merged", _("Merged into another request")
+
+    OPEN = (Status.SUBMITTED, Status.ASSIGNED, Status.IN_PROGRESS)
+    # Statuses in which the time-limit clock still runs for the center.
+    CLOCK_RUNS = OPEN
+
+    campus = models.ForeignKey(
+        Campus, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("campus")
+    )
+    # The building of the room or area (none for an area outside the buildings): kept on the
+    # ticket so queues and reports filter and group by it without joins.
+    building = models.ForeignKey(
+        "apartments.Building",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("building"),
+    )
+    room = models.ForeignKey(
+        "apartments.Room",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("room"),
+    )
+    area = models.ForeignKey(
+        PublicArea,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("public area"),
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("category")
+    )
+    description = models.TextField(_("description"))
+    available_times = models.CharField(_("when you are available"), max_length=200, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="reported_tickets",
+        verbose_name=_("reported by"),
+    )
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("technician"),
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("merged into"),
+    )
+    # The promise (限时承诺), computed from the category when the ticket is filed.
+    respond_by = models.DateTimeField(_("respond by"))
+    complete_by = models.DateTimeField(_("complete by"))
+
+    created_at = models.DateTimeField(_("filed at"), auto_now_add=True, db_index=True)
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+
+    # The job ticket (计票): what the technician records when finishing.
+    labour_minutes = models.PositiveIntegerField(_("labour (minutes)"), default=0)
+    work_note = models.TextField(_("work done"), blank=True)
+
+    # The student's judgement afterwards (事后跟踪).
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating_comment = models.CharField(_("comment"), max_length=500, blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    auto_confirmed = models.BooleanField(_("confirmed automatically"), default=False)
+    follow_up_needed = models.BooleanField(_("needs follow-up"), default=False)
+    follow_up_note = models.TextField(_("follow-up"), blank=True)
+    followed_up_at = models.DateTimeField(_("followed up at"), null=True, blank=True)
+    followed_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("followed up by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("repair request")
+        verbose_name_plural = _("repair requests")
+        constraints = [
+            # A ticket is for exactly one place: a room or a public area.
+            models.CheckConstraint(
+                condition=(Q(room__isnull=False) & Q(area__isnull=True))
+                | (Q(room__isnull=True) & Q(area__isnull=False)),
+                name="ticket_one_place",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="ticket_rating_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | Q(status="merged"),
+                name="ticket_merged_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(complete_by__gte=F("respond_by")),
+                name="ticket_deadlines_ordered",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campus", "status"], name="ticket_campus_status_idx"),
+            models.Index(fields=["technician", "status"], name="ticket_technician_idx"),
+            models.Index(fields=["room", "status"], name="ticket_room_idx"),
+            models.Index(fields=["reporter", "-created_at"], name="ticket_reporter_idx"),
+            models.Index(
+                fields=["follow_up_needed"],
+                condition=Q(follow_up_needed=True),
+                name="ticket_follow_up_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"#{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+    @property
+    def place(self):
+        return self.room if self.room_id else self.area
+
+    @property
+    def on_time(self) -> bool | None:
+        """Finished within the promised time; None while not finished."""
+        if self.finished_at is None:
+            return None
+        return self.finished_at <= self.complete_by
+
+
+class TicketPhoto(models.Model):
+    """A photo of the fault (from the reporter) or of the result (from the technician)."""
+
+    class Kind(models.TextChoices):
+        FAULT = "fault", _("Fault")
+        RESULT = "result", _("Result")
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="photos", verbose_name=_("repair request")
+    )
+    photo = models.OneToOneField(
+        "logistics.Photo", on_delete=models.PROTECT, related_name="+", verbose_name=_("photo")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("repair photo")
+        verbose_name_plural = _("repair photos")
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind} {self.photo_id}"
+
+
+class TicketEvent(models.Model):
+    """One step of a ticket's timeline, shown to everyone who may see the ticket."""
+
+    class Kind(models.TextChoices):
+        FILED = "filed", _("Filed")
+        ASSIGNED = "assigned", _("Assigned")
+        REASSIGNED = "reassigned", _("Reassigned")
+        STARTED = "started", _("Work started")
+        FINISHED = "finished", _("Repair finished")
+        CONFIRMED = "confirmed", _("Confirmed by the reporter")
+        AUTO_CONFIRMED = "auto_confirmed", _("Confirmed automatically")
+        REOPENED = "reopened", _("Reopened: not fixed")
+        RATED = "rated", _("Rated")
+        MERGED = "merged", _("Merged")
+        CANCELLED = "cancelled", _("Cancelled")
+        URGENCY = "urgency", _("Urgency changed")
+        FOLLOWED_UP = "followed_up", _("Followed up")
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("repair request")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("repair request event")
+        verbose_name_plural = _("repair request events")
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- The storeroom: materials and their ledger ---------------------------------------------
+
+
+class Material(BilingualName):
+    """A material or spare part the center keeps (a tap washer, 2.5 mm² cable, a lock core)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    unit = models.CharField(_("unit"), max_length=20)
+    unit_en = models.CharField(_("unit in English"), max_length=20, blank=True)
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=10, decimal_places=2)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+        constraints = [
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="material_cost_not_negative")
+        ]
+
+
+class Stock(models.Model):
+    """One material in one storeroom. `balance` is the sum of the stock's movements, kept in
+    the same transaction as each movement (maintenance.stores) and never negative (checked by
+    the database, so two technicians drawing the last unit at once cannot both have it)."""
+
+    storeroom = models.ForeignKey(
+        "apartments.Storeroom",
+        on_delete=models.PROTECT,
+        related_name="stocks",
+        verbose_name=_("storeroom"),
+    )
+    material = models.ForeignKey(
+        Material, on_delete=models.PROTECT, related_name="stocks", verbose_name=_("material")
+    )
+    balance = models.DecimalField(_("balance"), max_digits=12, decimal_places=2, default=0)
+    low_at = models.DecimalField(
+        _("low-stock level"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        help_text=_("A warning shows when the balance is at or below this level."),
+    )
+
+    class Meta:
+        ordering = ["storeroom", "material__code"]
+        verbose_name = _("stock")
+        verbose_name_plural = _("stocks")
+        constraints = [
+            models.UniqueConstraint(fields=["storeroom", "material"], name="stock_unique"),
+            models.CheckConstraint(condition=Q(balance__gte=0), name="stock_not_negative"),
+            models.CheckConstraint(condition=Q(low_at__gte=0), name="stock_low_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.material} @ {self.storeroom}"
+
+    @property
+    def is_low(self) -> bool:
+        return self.balance <= self.low_at
+
+
+class StockMovement(models.Model):
+    """One line of the storeroom ledger (材料来去一目了然). `quantity` is signed from the
+    storeroom's side: receipts, returns and recovered parts are positive, issues negative,
+    adjustments either. Movements are never edited or deleted; a mistake is corrected by an
+    adjustment with a reason."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", _("Receipt")
+        ISSUE = "issue", _("Issued to a job")
+        RETURN = "return", _("Returned unused")
+        RECOVERY = "recovery", _("Recovered for reuse")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+
+    stock = models.ForeignKey(
+        Stock, on_delete=models.PROTECT, related_name="movements", verbose_name=_("stock")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    # The unit cost when the movement was made: later price changes leave past costs alone.
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=10, decimal_places=2)
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="movements",
+        verbose_name=_("repair request"),
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
+        constraints = [
+            models.CheckConstraint(condition=~Q(quantity=0), name="movement_not_zero"),
+            models.CheckConstraint(
+                condition=(Q(kind="issue") & Q(quantity__lt=0))
+                | (Q(kind__in=["receipt", "return", "recovery"]) & Q(quantity__gt=0))
+                | Q(kind="adjustment"),
+                name="movement_sign_by_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="adjustment") | ~Q(reason=""),
+                name="movement_adjustment_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["issue", "return"]) | Q(ticket__isnull=False),
+                name="movement_job_has_ticket",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["stock", "-at"], name="movement_stock_idx"),
+            models.Index(fields=["ticket"], name="movement_ticket_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.quantity} {self.stock}"
+
+    @property
+    def value(self):
+        return self.quantity * self.unit_cost

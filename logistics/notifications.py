@@ -1,0 +1,122 @@
+"""In-app notifications, and e-mail where the recipient has an address.
+
+An app registers the kinds of message it sends, once, at import (usually in
+`<app>/notifications.py`, which the kernel imports at start-up):
+
+    ASSIGNED = notification_kind(
+        "maintenance.assigned", _("Repair request %(number)s was assigned to %(technician)s.")
+    )
+
+and sends with `notify(users, ASSIGNED, url=..., number="#12", technician="王师傅")` inside the
+service's transaction. The text is rendered when read, in the reader's language; params must be
+plain values (numbers, names), not words that need translating. E-mails go out after the
+transaction commits, in Chinese and English, from a Celery task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone, translation
+
+from logistics.models import Notification
+
+UNREAD_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    key: str
+    text: str  # a lazy translation with %(name)s placeholders
+
+    def render(self, params: dict) -> str:
+        text = str(self.text)
+        try:
+            return text % params
+        except (KeyError, TypeError, ValueError):
+            return text
+
+
+KINDS: dict[str, NotificationKind] = {}
+
+
+def notification_kind(key: str, text) -> NotificationKind:
+    kind = NotificationKind(key, text)
+    KINDS[key] = kind
+    return kind
+
+
+def notification_text(notification: Notification) -> str:
+    """The notification's message in the active language."""
+    kind = KINDS.get(notification.kind)
+    if kind is None:
+        return notification.kind
+    return kind.render(notification.params or {})
+
+
+def notify(recipients, kind: NotificationKind, *, url: str = "", **params) -> list[Notification]:
+    """Tell each of `recipients` (users; None and repeats are skipped) about something. Call it
+    inside the transaction of the change it reports: if that rolls back, nobody is told."""
+    users, seen = [], set()
+    for user in recipients:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        users.append(user)
+    if not users:
+        return []
+    created = Notification.objects.bulk_create(
+        [Notification(recipient=u, kind=kind.key, params=params, url=url) for u in users]
+    )
+    for user in users:
+        cache.delete(_unread_key(user.pk))
+    to_email = [n.pk for n, u in zip(created, users, strict=True) if u.email and n.pk]
+    if to_email:
+        from logistics.tasks import send_notification_emails
+
+        transaction.on_commit(lambda: send_notification_emails.delay(to_email))
+    return created
+
+
+def _unread_key(user_id: int) -> str:
+    return f"notifications:unread:{user_id}"
+
+
+def unread_count(user) -> int:
+    """The user's unread notifications: kept in the cache, so the top bar of every page costs
+    no query; notify() and mark_read() invalidate it."""
+    if not user.is_authenticated:
+        return 0
+    return cache.get_or_set(
+        _unread_key(user.pk),
+        lambda: Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count(),
+        UNREAD_CACHE_SECONDS,
+    )
+
+
+def mark_read(user, ids=None) -> int:
+    """Mark the user's notifications (all, or those of `ids`) read; returns how many."""
+    rows = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    count = rows.update(read_at=timezone.now())
+    cache.delete(_unread_key(user.pk))
+    return count
+
+
+def email_content(notification: Notification) -> tuple[str, str]:
+    """Subject and body of a notification's e-mail: Chinese first, then English (we do not
+    know which the recipient reads)."""
+    texts = []
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            texts.append((str(settings.PORTAL_NAME), notification_text(notification)))
+    link = ""
+    if notification.url and settings.PORTAL_BASE_URL:
+        link = "\n\n" + settings.PORTAL_BASE_URL.rstrip("/") + notification.url
+    subject = f"{texts[0][0]}: {texts[0][1]}"[:150]
+    body = f"{texts[0][1]}\n\n{texts[1][1]}{link}\n\n— {texts[0][0]} / {texts[1][0]}"
+    return subject, body

@@ -1,0 +1,91 @@
+from django.utils.translation import gettext_lazy as _
+
+from logistics.hall import hall_entry
+from logistics.models import Role
+from maintenance.selectors import DISPATCH_ROLES, may_dispatch
+
+# Who files repairs: residents for their room, building staff for the places they look after.
+REPORTER_ROLES = (Role.STUDENT, Role.DORM_MANAGER, Role.SHIFT_LEAD)
+
+hall_entry(
+    key="maintenance.new",
+    title=_("Report a repair"),
+    description=_("A fault in your room or a public area: tell us, with photos."),
+    url_name="maintenance:ticket_new",
+    icon="tools",
+    roles=REPORTER_ROLES,
+    position=6,
+)
+
+hall_entry(
+    key="maintenance.mine",
+    title=_("My repairs"),
+    description=_("Follow your repair requests, confirm and rate finished ones."),
+    url_name="maintenance:my_tickets",
+    icon="wrench-adjustable",
+    roles=REPORTER_ROLES,
+    position=7,
+)
+
+hall_entry(
+    key="maintenance.dispatch",
+    title=_("Repair dispatch"),
+    description=_("The queue with its time limits: assign, merge, watch what is at risk."),
+    url_name="maintenance:dispatch_queue",
+    icon="diagram-3",
+    roles=DISPATCH_ROLES,
+    visible=may_dispatch,
+    position=30,
+)
+
+hall_entry(
+    key="maintenance.jobs",
+    title=_("My jobs"),
+    description=_("Your repair jobs: start, record labour and materials, finish."),
+    url_name="maintenance:my_jobs",
+    icon="hammer",
+    roles=(Role.TECHNICIAN,),
+    position=8,
+)
+
+hall_entry(
+    key="maintenance.stores",
+    title=_("Repair storeroom"),
+    description=_("Materials on hand, the ledger of movements, low-stock warnings."),
+    url_name="maintenance:storeroom_list",
+    icon="box-seam",
+    roles=(*DISPATCH_ROLES, Role.TECHNICIAN),
+    position=32,
+)
+
+hall_entry(
+    key="maintenance.follow_ups",
+    title=_("Repair follow-ups"),
+    description=_("Low ratings waiting for a supervisor's call."),
+    url_name="maintenance:follow_ups",
+    icon="telephone-outbound",
+    roles=DISPATCH_ROLES,
+    visible=may_dispatch,
+    position=33,
+)
+
+hall_entry(
+    key="maintenance.reports",
+    title=_("Repair reports"),
+    description=_("Technicians, buildings, categories and months: on time, ratings, costs."),
+    url_name="maintenance:reports",
+    icon="bar-chart-line",
+    roles=DISPATCH_ROLES,
+    visible=may_dispatch,
+    position=34,
+)
+
+hall_entry(
+    key="maintenance.places",
+    title=_("Repair QR codes"),
+    description=_("Printable QR codes for every room and public area."),
+    url_name="maintenance:place_list",
+    icon="qr-code",
+    roles=(*DISPATCH_ROLES, Role.DORM_MANAGER, Role.SHIFT_LEAD),
+    position=35,
+)

@@ -1,0 +1,240 @@
+"""Reads of the maintenance app, scoped to who is asking.
+
+Who sees which repair request (tickets_for):
+- the reporter their own, and a resident every request for the room they live in (a roommate's
+  report of the same leaking tap), plus the requests their own were merged into;
+- a technician the requests assigned to them;
+- a dispatcher, and the head of a department serving maintenance, those of their campus;
+- dorm managers, shift leads, apartment heads and auditors those of the buildings they see
+  (apartments.selectors.visibility_of), auditors everything within their campus grant;
+- an administrator everything.
+What one may not see answers 404, as for a request that does not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from apartments.models import Room, Stay, Storeroom
+from apartments.selectors import visibility_of
+from logistics.access import ALL, campus_scope, grants_of, has_role, roles_of
+from logistics.models import Department, Role
+from maintenance.models import Category, PublicArea, Technician, Ticket
+
+# Roles that run dispatch (the queue, assignment, merging, the storeroom's receipts).
+DISPATCH_ROLES = (Role.DISPATCHER, Role.DEPARTMENT_HEAD, Role.ADMIN)
+MAINTENANCE_AREA = "maintenance_utilities"
+
+
+def maintenance_head_campuses(user) -> set[int] | None:
+    """Campuses (or ALL) where the user heads a department serving maintenance and utilities."""
+    head_grants = [g for g in grants_of(user) if g.role == Role.DEPARTMENT_HEAD]
+    if not head_grants:
+        return set()
+    departments = set(
+        Department.objects.filter(service_areas__code=MAINTENANCE_AREA).values_list("pk", flat=True)
+    )
+    campuses: set[int] = set()
+    for grant in head_grants:
+        if grant.department_id is None or grant.department_id in departments:
+            if grant.campus_id is None:
+                return ALL
+            campuses.add(grant.campus_id)
+    return campuses
+
+
+def dispatch_campuses(user) -> set[int] | None:
+    """The campuses whose repairs `user` dispatches: ALL, a set of campus ids, or empty."""
+    if not user.is_authenticated:
+        return set()
+    if Role.ADMIN in roles_of(user):
+        return ALL
+    campuses: set[int] = set()
+    for scope in (campus_scope(user, Role.DISPATCHER), maintenance_head_campuses(user)):
+        if scope is ALL:
+            return ALL
+        campuses |= scope
+    return campuses
+
+
+def may_dispatch(user) -> bool:
+    return dispatch_campuses(user) != set()
+
+
+def may_dispatch_campus(user, campus_id: int) -> bool:
+    scope = dispatch_campuses(user)
+    return scope is ALL or campus_id in scope
+
+
+def resident_room_id(user) -> int | None:
+    """The room the user lives in now (an active stay), if any."""
+    return (
+        Stay.objects.filter(resident__user_id=user.pk, status=Stay.Status.ACTIVE)
+        .values_list("bed__room_id", flat=True)
+        .first()
+    )
+
+
+def resident_room(user) -> Room | None:
+    room_id = resident_room_id(user)
+    if room_id is None:
+        return None
+    return Room.objects.select_related("building__campus").get(pk=room_id)
+
+
+def _visibility_q(user) -> Q | None:
+    """A filter on Ticket for what `user` may see; None for everything."""
+    if Role.ADMIN in roles_of(user):
+        return None
+    allowed = Q(reporter_id=user.pk)
+    # Requests the user's own were merged into: they follow the fault there.
+    allowed |= Q(pk__in=Ticket.objects.filter(reporter_id=user.pk).values("merged_into_id"))
+    if has_role(user, Role.STUDENT):
+        room_id = resident_room_id(user)
+        if room_id is not None:
+            allowed |= Q(room_id=room_id)
+    if has_role(user, Role.TECHNICIAN):
+        allowed |= Q(technician_id=user.pk)
+    campuses = dispatch_campuses(user)
+    if campuses is ALL:
+        return None
+    if campuses:
+        allowed |= Q(campus_id__in=campuses)
+    visibility = visibility_of(user)
+    if visibility.everything:
+        return None
+    if not visibility.nothing:
+        allowed |= Q(building__isnull=False) & visibility.building_q("building__")
+    return allowed
+
+
+def tickets_for(user) -> QuerySet[Ticket]:
+    """The repair requests `user` may see (see the module's docstring)."""
+    if not user.is_authenticated or not user.is_active:
+        return Ticket.objects.none()
+    allowed = _visibility_q(user)
+    tickets = Ticket.objects.all()
+    return tickets if allowed is None else tickets.filter(allowed)
+
+
+def with_place(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Tickets with everything a list row shows, in the same query."""
+    return tickets.select_related(
+        "campus", "building", "room__building", "area", "category", "reporter", "technician"
+    )
+
+
+def ticket_get(user, pk: int) -> Ticket:
+    """One request `user` may see, with its place and people, or 404."""
+    return get_object_or_404(with_place(tickets_for(user)).select_related("merged_into"), pk=pk)
+
+
+def tickets_of_reporter(user) -> QuerySet[Ticket]:
+    """The user's own requests and those of their room, newest first (the "my repairs" list)."""
+    return with_place(tickets_for(user)).filter(
+        Q(reporter_id=user.pk) | Q(room_id=resident_room_id(user) or 0)
+    )
+
+
+# --- Time limits -----------------------------------------------------------------------------
+
+
+def deadline_state(ticket: Ticket, now=None) -> str:
+    """ "overdue", "at_risk" or "ok" for an open ticket against its completion deadline
+    (before work starts, against its response deadline if that comes first); "" when closed."""
+    if ticket.status not in Ticket.CLOCK_RUNS:
+        return ""
+    now = now or timezone.now()
+    share = settings.REPAIR_AT_RISK_SHARE
+    if ticket.started_at is None and now > ticket.respond_by:
+        return "overdue"
+    if now > ticket.complete_by:
+        return "overdue"
+    deadline = ticket.respond_by if ticket.started_at is None else ticket.complete_by
+    total = (deadline - ticket.created_at).total_seconds()
+    left = (deadline - now).total_seconds()
+    if total > 0 and left <= total * share:
+        return "at_risk"
+    return "ok"
+
+
+def overdue_q(now=None) -> Q:
+    """Open tickets past a promise: not started by the response deadline, or not finished by
+    the completion deadline."""
+    now = now or timezone.now()
+    return Q(status__in=Ticket.CLOCK_RUNS) & (
+        Q(started_at__isnull=True, respond_by__lt=now) | Q(complete_by__lt=now)
+    )
+
+
+def at_risk_q(now=None) -> Q:
+    """Open tickets not yet overdue with REPAIR_AT_RISK_SHARE or less of their time left.
+    Approximated for the database with each ticket's own promised durations."""
+    now = now or timezone.now()
+    share = settings.REPAIR_AT_RISK_SHARE
+    not_overdue = ~overdue_q(now)
+    # left <= share * total  ⇔  deadline - now <= share * (deadline - created)
+    #                         ⇔  created >= (now - share * deadline) / (1 - share) — not linear
+    # in SQL without arithmetic on timestamps, so compare against each category's limits.
+    clauses = Q(pk__in=[])
+    for category in Category.objects.only("pk", "response_minutes", "completion_hours"):
+        respond_margin = timedelta(minutes=category.response_minutes * share)
+        complete_margin = timedelta(hours=category.completion_hours * share)
+        clauses |= Q(category_id=category.pk) & (
+            Q(started_at__isnull=True, respond_by__lte=now + respond_margin)
+            | Q(started_at__isnull=False, complete_by__lte=now + complete_margin)
+        )
+    return Q(status__in=Ticket.CLOCK_RUNS) & not_overdue & clauses
+
+
+# --- Places and people -------------------------------------------------------------------------
+
+
+def areas_for_campus(campus_id: int) -> QuerySet[PublicArea]:
+    return PublicArea.objects.filter(campus_id=campus_id).select_related("building")
+
+
+def technicians_for_campus(campus_id: int, category: Category | None = None):
+    """The campus's technicians on duty with their open jobs counted; those with the skill for
+    `category` first, then the least loaded."""
+    technicians = (
+        Technician.objects.filter(campus_id=campus_id, is_active=True, user__is_active=True)
+        .select_related("user")
+        .prefetch_related("skills")
+        .annotate(
+            load=Count(
+                "user__assigned_tickets",
+                filter=Q(user__assigned_tickets__status__in=Ticket.OPEN),
+            )
+        )
+    )
+    rows = list(technicians)
+    for technician in rows:
+        technician.has_skill = category is None or any(
+            s.pk == category.pk for s in technician.skills.all()
+        )
+    rows.sort(key=lambda t: (not t.has_skill, t.load, t.user.username))
+    return rows
+
+
+def storerooms_for(user) -> QuerySet[Storeroom]:
+    """Storerooms whose stock `user` sees: technicians and dispatchers those of their campus."""
+    if not user.is_authenticated:
+        return Storeroom.objects.none()
+    if Role.ADMIN in roles_of(user):
+        return Storeroom.objects.all()
+    campuses = dispatch_campuses(user)
+    if campuses is ALL:
+        return Storeroom.objects.all()
+    ids = set(campuses)
+    technician_scope = campus_scope(user, Role.TECHNICIAN)
+    if technician_scope is ALL:
+        return Storeroom.objects.all()
+    ids |= technician_scope
+    ids |= set(Technician.objects.filter(user_id=user.pk).values_list("campus_id", flat=True))
+    return Storeroom.objects.filter(campus_id__in=ids)

@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("logistics.api.urls")),
     path("", include("apartments.api.urls")),
     path("", include("maintenance.api.urls")),
+    path("", include("quality.api.urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("photos/<int:pk>/", views_photos.photo, name="photo"),
     path("apartments/", include("apartments.urls")),
     path("repairs/", include("maintenance.urls")),
+    path("quality/", include("quality.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

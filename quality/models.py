@@ -1,1 +1,700 @@
-# Service standards, inspections, nonconformities and complaints arrive with their issue.
+"""Quality management (ISO 9001): service standards as versioned checklists, inspection records
+sealed in a tamper-evident chain, nonconformities with their corrective actions, complaints.
+
+Writes go through quality.services (checklists, inspections, seals), quality.nonconformities
+and quality.complaints; nothing here has side effects in save().
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from logistics.models import BilingualName, Campus, Department, ServiceArea
+
+
+class Servqual(models.TextChoices):
+    """The five SERVQUAL dimensions of service quality."""
+
+    TANGIBLES = "tangibles", _("Tangibles")
+    RELIABILITY = "reliability", _("Reliability")
+    RESPONSIVENESS = "responsiveness", _("Responsiveness")
+    ASSURANCE = "assurance", _("Assurance")
+    EMPATHY = "empathy", _("Empathy")
+
+
+class Characteristic(models.TextChoices):
+    """The six service characteristics of the group's standards."""
+
+    FUNCTION = "function", _("Function")
+    SAFETY = "safety", _("Safety")
+    ECONOMY = "economy", _("Economy")
+    TIMELINESS = "timeliness", _("Timeliness")
+    CIVILITY = "civility", _("Civility")
+    COMFORT = "comfort", _("Comfort")
+
+
+# --- Service standards: checklists -------------------------------------------------------------
+
+
+class Checklist(BilingualName):
+    """The inspection checklist of one service area's standard (e.g. 学生公寓服务质量检查表).
+    Its items live in versions; inspections use a published version and keep it for good."""
+
+    area = models.ForeignKey(
+        ServiceArea, on_delete=models.PROTECT, related_name="checklists", verbose_name=_("area")
+    )
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["area__position", "code"]
+        verbose_name = _("checklist")
+        verbose_name_plural = _("checklists")
+
+
+class ChecklistVersion(models.Model):
+    """One version of a checklist. A draft may be edited; publishing freezes it (and retires
+    the version published before); changing a published checklist means a new draft."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
+
+    checklist = models.ForeignKey(
+        Checklist, on_delete=models.PROTECT, related_name="versions", verbose_name=_("checklist")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    note = models.CharField(_("what changed"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+
+    class Meta:
+        ordering = ["checklist", "-number"]
+        verbose_name = _("checklist version")
+        verbose_name_plural = _("checklist versions")
+        constraints = [
+            models.UniqueConstraint(fields=["checklist", "number"], name="checklistversion_unique"),
+            # At most one published version per checklist: the one inspections start from.
+            models.UniqueConstraint(
+                fields=["checklist"],
+                condition=Q(status="published"),
+                name="checklistversion_one_published",
+            ),
+            models.UniqueConstraint(
+                fields=["checklist"],
+                condition=Q(status="draft"),
+                name="checklistversion_one_draft",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.checklist} v{self.number}"
+
+
+class ChecklistItem(models.Model):
+    """One requirement of a checklist version, with its weight and how it is scored."""
+
+    class Rule(models.TextChoices):
+        SCORE = "score", _("Score")
+        PASS_FAIL = "pass_fail", _("Pass / fail")
+
+    version = models.ForeignKey(
+        ChecklistVersion, on_delete=models.CASCADE, related_name="items", verbose_name=_("version")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    text = models.CharField(_("requirement"), max_length=300)
+    text_en = models.CharField(_("requirement in English"), max_length=300, blank=True)
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=1)
+    rule = models.CharField(_("scoring rule"), max_length=10, choices=Rule.choices)
+    max_score = models.PositiveSmallIntegerField(
+        _("maximum score"), default=10, help_text=_("For items scored with a number.")
+    )
+    allow_na = models.BooleanField(_("may be not applicable"), default=True)
+    servqual = models.CharField(_("SERVQUAL dimension"), max_length=20, choices=Servqual.choices)
+    characteristic = models.CharField(
+        _("service characteristic"), max_length=20, choices=Characteristic.choices
+    )
+
+    class Meta:
+        ordering = ["version", "position", "id"]
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0), name="checklistitem_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(max_score__gt=0), name="checklistitem_max_score_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_text
+
+    @property
+    def display_text(self) -> str:
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en") and self.text_en:
+            return self.text_en
+        return self.text
+
+
+# --- Inspection records, sealed in a chain -----------------------------------------------------
+
+
+class Inspection(models.Model):
+    """An auditor's inspection record (检查记录). While a draft it is the auditor's to fill in;
+    submitting seals it: it joins the chain of sealed records and is never changed again. A
+    correction is a new record that `amends` the original and gives a reason."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SEALED = "sealed", _("Submitted and sealed")
+
+    version = models.ForeignKey(
+        ChecklistVersion,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+        verbose_name=_("checklist version"),
+    )
+    area = models.ForeignKey(
+        ServiceArea, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("area")
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+        verbose_name=_("department"),
+    )
+    campus = models.ForeignKey(
+        Campus,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inspections",
+        verbose_name=_("campus"),
+    )
+    place = models.CharField(_("place"), max_length=200)
+    auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+        verbose_name=_("auditor"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    note = models.TextField(_("overall remarks"), blank=True)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # The weighted score in percent of the applicable maximum, fixed when sealed.
+    score = models.DecimalField(
+        _("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    amends = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendments",
+        verbose_name=_("amends"),
+    )
+    amendment_reason = models.CharField(_("reason for the amendment"), max_length=500, blank=True)
+
+    # The seal: the record's place in the chain, the previous seal and this one's hash.
+    sequence = models.PositiveBigIntegerField(_("chain position"), null=True, blank=True)
+    previous_seal = models.CharField(_("previous seal"), max_length=64, blank=True)
+    seal = models.CharField(_("seal"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("inspection record")
+        verbose_name_plural = _("inspection records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sequence"], condition=Q(sequence__isnull=False), name="inspection_seq"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="draft", sequence__isnull=True, seal="")
+                    | (Q(status="sealed", sequence__isnull=False) & ~Q(seal=""))
+                ),
+                name="inspection_sealed_has_seal",
+            ),
+            models.CheckConstraint(
+                condition=Q(amends__isnull=True) | ~Q(amendment_reason=""),
+                name="inspection_amendment_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["department", "-submitted_at"], name="inspection_dept_idx"),
+            models.Index(fields=["auditor", "status"], name="inspection_auditor_idx"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"QI-{self.pk}"
+
+    @property
+    def is_sealed(self) -> bool:
+        return self.status == self.Status.SEALED
+
+
+class InspectionAnswer(models.Model):
+    """The auditor's finding on one checklist item."""
+
+    class Result(models.TextChoices):
+        SCORED = "scored", _("Scored")
+        PASS = "pass", _("Pass")
+        FAIL = "fail", _("Fail")
+        NOT_APPLICABLE = "na", _("Not applicable")
+
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.CASCADE, related_name="answers", verbose_name=_("inspection")
+    )
+    item = models.ForeignKey(
+        ChecklistItem, on_delete=models.PROTECT, related_name="answers", verbose_name=_("item")
+    )
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    photo = models.ForeignKey(
+        "logistics.Photo",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("photo"),
+    )
+    # The photo file's SHA-256 when the record was sealed: the seal covers the picture too.
+    photo_sha256 = models.CharField(_("photo fingerprint"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["item__position", "item_id"]
+        verbose_name = _("inspection answer")
+        verbose_name_plural = _("inspection answers")
+        constraints = [
+            models.UniqueConstraint(fields=["inspection", "item"], name="answer_unique_item"),
+        ]
+
+    def __str__(self):
+        return f"{self.inspection_id}/{self.item_id}: {self.result}"
+
+    @property
+    def failed(self) -> bool:
+        """A finding that calls for a nonconformity: a fail, or a score below 60% of the
+        item's maximum."""
+        if self.result == self.Result.FAIL:
+            return True
+        if self.result == self.Result.SCORED and self.score is not None:
+            return self.score * 10 < self.item.max_score * 6
+        return False
+
+
+class ChainAnchor(models.Model):
+    """The head of the seal chain written down at a moment (nightly, and on demand). Someone
+    who rewrites the whole chain from a point on, recomputing every later seal, still cannot
+    make it agree with an anchor taken before."""
+
+    sequence = models.PositiveBigIntegerField(_("chain position"))
+    seal = models.CharField(_("seal"), max_length=64)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("chain anchor")
+        verbose_name_plural = _("chain anchors")
+
+    def __str__(self):
+        return f"{self.sequence} {self.seal[:12]}"
+
+
+# --- Nonconformities and corrective actions ------------------------------------------------
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", _("Minor")
+    MAJOR = "major", _("Major")
+    CRITICAL = "critical", _("Critical")
+
+
+class Nonconformity(models.Model):
+    """A nonconformity (不合格) and its handling: the owner records the root cause, the
+    correction, the corrective and preventive actions (纠正措施, 预防措施) and a due date; an
+    auditor verifies that they worked before it can close."""
+
+    class Source(models.TextChoices):
+        INSPECTION = "inspection", _("Inspection")
+        COMPLAINT = "complaint", _("Complaint")
+        MANUAL = "manual", _("Raised by hand")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open: waiting for the action plan")
+        ANSWERED = "answered", _("Action taken: waiting for verification")
+        CLOSED = "closed", _("Verified effective and closed")
+
+    OPEN_STATUSES = (Status.OPEN, Status.ANSWERED)
+
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    inspection = models.ForeignKey(
+        Inspection,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="nonconformities",
+        verbose_name=_("inspection"),
+    )
+    answer = models.ForeignKey(
+        InspectionAnswer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="nonconformities",
+        verbose_name=_("inspection finding"),
+    )
+    complaint = models.ForeignKey(
+        "Complaint",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="nonconformities",
+        verbose_name=_("complaint"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="nonconformities",
+        verbose_name=_("department"),
+    )
+    campus = models.ForeignKey(
+        Campus,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="nonconformities",
+        verbose_name=_("campus"),
+    )
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    evidence = models.ForeignKey(
+        "logistics.Photo",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("evidence photo"),
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="raised_nonconformities",
+        verbose_name=_("raised by"),
+    )
+    raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_nonconformities",
+        verbose_name=_("owner"),
+        help_text=_("Who answers for the action; empty: the department's head."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    # The owner's answer.
+    root_cause = models.TextField(_("root cause"), blank=True)
+    correction = models.TextField(_("correction"), blank=True)
+    corrective_action = models.TextField(_("corrective action"), blank=True)
+    preventive_action = models.TextField(_("preventive action"), blank=True)
+    due_date = models.DateField(_("action due"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    # The auditor's verification of effectiveness.
+    verification_note = models.TextField(_("verification"), blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    times_rejected = models.PositiveSmallIntegerField(_("times found not effective"), default=0)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        verbose_name = _("nonconformity")
+        verbose_name_plural = _("nonconformities")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(source="inspection") | Q(inspection__isnull=False),
+                name="nonconformity_inspection_source",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source="complaint") | Q(complaint__isnull=False),
+                name="nonconformity_complaint_source",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(verified_at__isnull=False),
+                name="nonconformity_closed_verified",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["department", "status"], name="nc_department_status_idx"),
+            models.Index(fields=["owner", "status"], name="nc_owner_idx"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"NC-{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class NonconformityEvent(models.Model):
+    """The history of a nonconformity: raised, answered, rejected, verified."""
+
+    class Kind(models.TextChoices):
+        RAISED = "raised", _("Raised")
+        ASSIGNED = "assigned", _("Owner assigned")
+        ANSWERED = "answered", _("Action recorded")
+        REJECTED = "rejected", _("Found not effective")
+        CLOSED = "closed", _("Verified and closed")
+
+    nonconformity = models.ForeignKey(
+        Nonconformity,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("nonconformity"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("nonconformity event")
+        verbose_name_plural = _("nonconformity events")
+
+    def __str__(self):
+        return f"{self.nonconformity_id} {self.kind}"
+
+
+# --- Complaints ------------------------------------------------------------------------------
+
+
+class ComplaintCategory(BilingualName):
+    """What a complaint is about, and so which department answers it and how fast."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="complaint_categories",
+        verbose_name=_("responsible department"),
+    )
+    response_hours = models.PositiveIntegerField(_("answer within (hours)"), default=48)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("complaint category")
+        verbose_name_plural = _("complaint categories")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(response_hours__gt=0), name="complaintcategory_hours_positive"
+            ),
+        ]
+
+
+class Complaint(models.Model):
+    """A complaint or suggestion (投诉与建议) from the hotline, the suggestion box or the web."""
+
+    class Channel(models.TextChoices):
+        HOTLINE = "hotline", _("Hotline")
+        SUGGESTION_BOX = "box", _("Suggestion box")
+        WEB = "web", _("Web")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("Waiting for an answer")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed")
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    category = models.ForeignKey(
+        ComplaintCategory,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        verbose_name=_("category"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        verbose_name=_("department"),
+    )
+    campus = models.ForeignKey(
+        Campus,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("campus"),
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    text = models.TextField(_("complaint"))
+    # Who complained: a portal user (web), or nobody known (a box slip, an anonymous call).
+    complainant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("complainant"),
+    )
+    # Anonymous: the complainant follows their complaint, but staff never see who they are.
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    received_at = models.DateTimeField(_("received at"))
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    respond_by = models.DateTimeField(_("answer due"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_complaints",
+        verbose_name=_("handled by"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="new")
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    first_answered_at = models.DateTimeField(_("first answered at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    satisfied = models.BooleanField(_("satisfied with the answer"), null=True, blank=True)
+    feedback = models.CharField(_("feedback on the answer"), max_length=500, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(channel="web") | Q(complainant__isnull=False),
+                name="complaint_web_has_complainant",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["department", "status"], name="complaint_dept_status_idx"),
+            models.Index(fields=["complainant", "-received_at"], name="complaint_user_idx"),
+            models.Index(fields=["channel", "received_at"], name="complaint_channel_idx"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"CP-{self.pk}"
+
+
+class ComplaintEvent(models.Model):
+    """The history of a complaint: received, assigned, answered, the complainant's feedback,
+    closed, turned into a nonconformity."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        ROUTED = "routed", _("Routed to a department")
+        ASSIGNED = "assigned", _("Assigned")
+        ANSWERED = "answered", _("Answered")
+        SATISFIED = "satisfied", _("Complainant satisfied")
+        UNSATISFIED = "unsatisfied", _("Complainant not satisfied")
+        CLOSED = "closed", _("Closed")
+        NONCONFORMITY = "nc", _("Nonconformity raised")
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("complaint event")
+        verbose_name_plural = _("complaint events")
+
+    def __str__(self):
+        return f"{self.complaint_id} {self.kind}"

@@ -1,0 +1,3 @@
+urlpatterns: list = [
+    # (routes of quality/api/ go here)
+]

@@ -1,0 +1,82 @@
+from django.utils.translation import gettext_lazy as _
+
+from logistics.hall import hall_entry
+from logistics.models import Role
+from quality.selectors import head_departments, is_auditor
+
+
+def _auditor_or_head(user) -> bool:
+    return is_auditor(user) or head_departments(user) != set()
+
+
+hall_entry(
+    key="quality.complain",
+    title=_("Complaints and suggestions"),
+    description=_("Tell us what went wrong or what could be better; anonymously if you wish."),
+    url_name="quality:complaint_new",
+    icon="megaphone",
+    position=60,
+)
+
+hall_entry(
+    key="quality.my_complaints",
+    title=_("My complaints"),
+    description=_("Follow your complaints and say whether the answer satisfied you."),
+    url_name="quality:my_complaints",
+    icon="chat-left-text",
+    position=61,
+)
+
+hall_entry(
+    key="quality.dashboard",
+    title=_("Quality dashboard"),
+    description=_("Nonconformities, inspection scores and complaints by department."),
+    url_name="quality:dashboard",
+    icon="clipboard-data",
+    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.ADMIN),
+    visible=_auditor_or_head,
+    position=50,
+)
+
+hall_entry(
+    key="quality.inspections",
+    title=_("Inspection records"),
+    description=_("Patrol inspections against the service standards, sealed when submitted."),
+    url_name="quality:inspection_list",
+    icon="clipboard-check",
+    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.ADMIN),
+    visible=_auditor_or_head,
+    position=51,
+)
+
+hall_entry(
+    key="quality.nonconformities",
+    title=_("Nonconformities"),
+    description=_("Nonconformities and corrective actions: root cause, action, verification."),
+    url_name="quality:nc_list",
+    icon="exclamation-diamond",
+    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.ADMIN),
+    visible=_auditor_or_head,
+    position=52,
+)
+
+hall_entry(
+    key="quality.complaints",
+    title=_("Complaint handling"),
+    description=_("Complaints routed to your department: answer them on time."),
+    url_name="quality:complaint_list",
+    icon="inboxes",
+    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.ADMIN),
+    visible=_auditor_or_head,
+    position=53,
+)
+
+hall_entry(
+    key="quality.checklists",
+    title=_("Service standards"),
+    description=_("The inspection checklists of every service area, with their versions."),
+    url_name="quality:checklist_list",
+    icon="list-check",
+    roles=(Role.AUDITOR, Role.ADMIN),
+    position=54,
+)

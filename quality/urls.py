@@ -1,0 +1,68 @@
+from django.urls import path
+
+from quality.views import checklists, complaints, dashboard, inspections, nonconformities
+
+app_name = "quality"
+
+urlpatterns = [
+    # dashboard: (routes of quality/views/dashboard.py go here)
+    path("", dashboard.dashboard, name="dashboard"),
+    path("dashboard.xlsx", dashboard.dashboard_export, name="dashboard_export"),
+    # checklists: (routes of quality/views/checklists.py go here) service standards
+    path("checklists/", checklists.checklist_list, name="checklist_list"),
+    path("checklists/new/", checklists.checklist_new, name="checklist_new"),
+    path("checklists/<int:pk>/", checklists.checklist_detail, name="checklist_detail"),
+    path("checklists/<int:pk>/draft/", checklists.checklist_draft, name="checklist_draft"),
+    path("versions/<int:pk>/", checklists.version_edit, name="version_edit"),
+    path("versions/<int:pk>/items/", checklists.item_save, name="item_save"),
+    path(
+        "versions/<int:pk>/items/<int:item_id>/delete/",
+        checklists.item_delete,
+        name="item_delete",
+    ),
+    path("versions/<int:pk>/publish/", checklists.version_publish, name="version_publish"),
+    # inspections: (routes of quality/views/inspections.py go here) records and the seal chain
+    path("inspections/", inspections.inspection_list, name="inspection_list"),
+    path("inspections/new/", inspections.inspection_new, name="inspection_new"),
+    path("inspections/<int:pk>/", inspections.inspection_detail, name="inspection_detail"),
+    path("inspections/<int:pk>/fill/", inspections.inspection_fill, name="inspection_fill"),
+    path(
+        "inspections/<int:pk>/answers/<int:item_id>/",
+        inspections.answer_save,
+        name="answer_save",
+    ),
+    path("inspections/<int:pk>/submit/", inspections.inspection_submit, name="inspection_submit"),
+    path("inspections/<int:pk>/amend/", inspections.inspection_amend, name="inspection_amend"),
+    path(
+        "inspections/<int:pk>/discard/", inspections.inspection_discard, name="inspection_discard"
+    ),
+    path("chain/", inspections.chain_verify, name="chain_verify"),
+    # nonconformities: (routes of quality/views/nonconformities.py go here)
+    path("nonconformities/", nonconformities.nc_list, name="nc_list"),
+    path("nonconformities/new/", nonconformities.nc_new, name="nc_new"),
+    path("nonconformities/<int:pk>/", nonconformities.nc_detail, name="nc_detail"),
+    path("nonconformities/<int:pk>/owner/", nonconformities.nc_assign, name="nc_assign"),
+    path("nonconformities/<int:pk>/answer/", nonconformities.nc_answer, name="nc_answer"),
+    path("nonconformities/<int:pk>/verify/", nonconformities.nc_verify, name="nc_verify"),
+    # complaints: (routes of quality/views/complaints.py go here)
+    path("complaints/", complaints.complaint_list, name="complaint_list"),
+    path("complaints/mine/", complaints.my_complaints, name="my_complaints"),
+    path("complaints/new/", complaints.complaint_new, name="complaint_new"),
+    path("complaints/record/", complaints.complaint_record, name="complaint_record"),
+    path("complaints/<int:pk>/", complaints.complaint_detail, name="complaint_detail"),
+    path("complaints/<int:pk>/assign/", complaints.complaint_assign, name="complaint_assign"),
+    path("complaints/<int:pk>/answer/", complaints.complaint_answer, name="complaint_answer"),
+    path("complaints/<int:pk>/feedback/", complaints.complaint_feedback, name="complaint_feedback"),
+    path("complaints/<int:pk>/close/", complaints.complaint_close, name="complaint_close"),
+    path(
+        "complaints/<int:pk>/nonconformity/",
+        complaints.complaint_to_nc,
+        name="complaint_to_nc",
+    ),
+    path("complaint-categories/", complaints.category_list, name="complaint_categories"),
+    path(
+        "complaint-categories/<int:pk>/",
+        complaints.category_edit,
+        name="complaint_category_edit",
+    ),
+]

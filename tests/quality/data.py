@@ -1,0 +1,107 @@
+"""Builders of quality test data: published checklists and sealed inspection records."""
+
+from decimal import Decimal
+
+from django.utils import timezone
+
+from logistics.reference import service_areas_ensure
+from quality import seals
+from quality.models import (
+    Checklist,
+    ChecklistItem,
+    ChecklistVersion,
+    Inspection,
+    InspectionAnswer,
+)
+from tests import factories as f
+
+# (text, rule, weight, servqual, characteristic)
+DEFAULT_ITEMS = [
+    ("地面干净无杂物", "score", "2", "tangibles", "comfort"),
+    ("值班人员在岗", "pass_fail", "1", "reliability", "safety"),
+    ("服务态度热情", "score", "1", "empathy", "civility"),
+]
+
+
+def published_checklist(area_code="apartments", *, code=None, items=DEFAULT_ITEMS, by=None):
+    """A checklist of `area_code` with version 1 published, holding `items`."""
+    area = service_areas_ensure([area_code])[area_code]
+    by = by or f.UserFactory()
+    checklist = Checklist.objects.create(
+        area=area, code=code or f"{area_code}-std", name=f"{area.name}检查表", name_en="Checklist"
+    )
+    version = ChecklistVersion.objects.create(
+        checklist=checklist,
+        number=1,
+        status=ChecklistVersion.Status.PUBLISHED,
+        created_by=by,
+        published_by=by,
+        published_at=timezone.now(),
+    )
+    ChecklistItem.objects.bulk_create(
+        [
+            ChecklistItem(
+                version=version,
+                position=position,
+                text=text,
+                text_en=f"Item {position}",
+                rule=rule,
+                weight=Decimal(weight),
+                max_score=10,
+                servqual=servqual,
+                characteristic=characteristic,
+            )
+            for position, (text, rule, weight, servqual, characteristic) in enumerate(
+                items, start=1
+            )
+        ]
+    )
+    return version
+
+
+def sealed_inspection(
+    version, *, department, auditor, results=None, place="1号楼大厅", campus=None
+):
+    """An inspection of `version` answered with `results` (one per item: an int score, "pass",
+    "fail" or "na"; default all full marks/pass), scored and sealed into the chain."""
+    items = list(version.items.order_by("position"))
+    if results is None:
+        results = [10 if i.rule == "score" else "pass" for i in items]
+    inspection = Inspection.objects.create(
+        version=version,
+        area=version.checklist.area,
+        department=department,
+        campus=campus,
+        place=place,
+        auditor=auditor,
+    )
+    answers = []
+    for item, result in zip(items, results, strict=True):
+        if isinstance(result, int):
+            answers.append(
+                InspectionAnswer(inspection=inspection, item=item, result="scored", score=result)
+            )
+        else:
+            answers.append(InspectionAnswer(inspection=inspection, item=item, result=result))
+    InspectionAnswer.objects.bulk_create(answers)
+    inspection.score = weighted_score(items, results)
+    inspection.submitted_at = timezone.now()
+    return seals.seal(inspection)
+
+
+def weighted_score(items, results):
+    """The percentage the rules give (for building expected values in tests)."""
+    earned = possible = Decimal(0)
+    for item, result in zip(items, results, strict=True):
+        if result == "na":
+            continue
+        fraction = (
+            Decimal(result) / item.max_score
+            if isinstance(result, int)
+            else Decimal(1 if result == "pass" else 0)
+        )
+        earned += item.weight * fraction
+        possible += item.weight
+    if not possible:
+        return None
+    return (earned / possible * 100).quantize(Decimal("0.01"))

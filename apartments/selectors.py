@@ -31,8 +31,8 @@ from apartments.models import (
     RoomKind,
     Stay,
 )
-from logistics.access import ALL, campus_scope, grants_of, has_role, roles_of
-from logistics.models import Department, Role
+from logistics.access import ALL, campus_scope, has_role, head_campuses_for_area, roles_of
+from logistics.models import Role
 
 # Roles that may look at buildings at all; which buildings is buildings_for()'s business.
 BUILDING_VIEWERS = (
@@ -127,19 +127,7 @@ def desk_building_get(user, pk: int) -> Building:
 
 def apartment_head_campuses(user):
     """Campuses (or ALL) where the user heads a department serving the apartments area."""
-    head_grants = [g for g in grants_of(user) if g.role == Role.DEPARTMENT_HEAD]
-    if not head_grants:
-        return set()
-    apartment_departments = set(
-        Department.objects.filter(service_areas__code="apartments").values_list("pk", flat=True)
-    )
-    campuses: set[int] = set()
-    for grant in head_grants:
-        if grant.department_id is None or grant.department_id in apartment_departments:
-            if grant.campus_id is None:
-                return ALL
-            campuses.add(grant.campus_id)
-    return campuses
+    return head_campuses_for_area(user, "apartments")
 
 
 def related_count(model, path: str):

@@ -87,6 +87,34 @@ def department_scope(user, *roles: str) -> set[int] | None:
     return _scope(user, roles, "department_id")
 
 
+def head_campuses_for_area(user, area_code: str) -> set[int] | None:
+    """Campuses (ids, or ALL) where the user heads a department serving the service area
+    `area_code`; empty if none. The areas of the user's departments are read with one query
+    and kept for the rest of the request (every page's menu asks, once per app)."""
+    head_grants = [g for g in grants_of(user) if g.role == Role.DEPARTMENT_HEAD]
+    if not head_grants:
+        return set()
+    areas = getattr(user, "_head_areas_cache", None)
+    if areas is None:
+        from logistics.models import Department
+
+        department_ids = {g.department_id for g in head_grants if g.department_id is not None}
+        areas = {}
+        if department_ids:
+            for department_id, code in Department.service_areas.through.objects.filter(
+                department_id__in=department_ids
+            ).values_list("department_id", "servicearea__code"):
+                areas.setdefault(department_id, set()).add(code)
+        user._head_areas_cache = areas
+    campuses: set[int] = set()
+    for grant in head_grants:
+        if grant.department_id is None or area_code in areas.get(grant.department_id, ()):
+            if grant.campus_id is None:
+                return ALL
+            campuses.add(grant.campus_id)
+    return campuses
+
+
 def filter_by_scope(queryset, field: str, scope: set[int] | None):
     """Limit `queryset` to rows whose `field` is in scope; ALL leaves it as it is."""
     if scope is ALL:

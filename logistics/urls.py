@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from logistics import views, views_photos
+from logistics import views, views_notifications, views_photos
 
 api_v1 = [
     path("", include("logistics.api.urls")),
@@ -22,6 +22,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # uploads: (the photo route of logistics/uploads.py goes here)
     path("photos/<int:pk>/", views_photos.photo, name="photo"),
+    # notifications: the user's messages (logistics/views_notifications.py)
+    path("notifications/", views_notifications.notification_list, name="notifications"),
+    path("notifications/read/", views_notifications.notifications_read, name="notifications_read"),
+    path(
+        "notifications/<int:pk>/", views_notifications.notification_open, name="notification_open"
+    ),
     path("apartments/", include("apartments.urls")),
     path("repairs/", include("maintenance.urls")),
     path("quality/", include("quality.urls")),

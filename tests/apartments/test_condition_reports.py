@@ -406,6 +406,8 @@ def test_my_room_query_count(
         items=[(a, "broken", None) for a in assets],
     )
     client.force_login(resident.user)
+    # A first visit puts the bell's unread count into the cache.
+    client.get(MY_ROOM)
     # session, user, role grants; the resident, their stay with room, building and campus;
     # the report, its items with assets and types; the room's assets with types
     with django_assert_num_queries(8):
@@ -424,6 +426,8 @@ def test_dispute_list_query_count(
             actor=resident.user, report=stay.condition_report, items=[(asset, "broken", jpeg())]
         )
     client.force_login(manager)
+    # A first visit puts the bell's unread count into the cache.
+    client.get(DISPUTES)
     # session, user, role grants; the reports with resident, room and building (scoped by
     # the manager's assignments); their items with assets and types
     with django_assert_num_queries(5):

@@ -194,6 +194,8 @@ def test_page_query_count(client, building, kit_type, manager, rooms, django_ass
     for i in range(rooms):
         RoomFactory(building=building, floor=3 + i % 3, number=f"3{i:02d}", capacity=4)
     client.force_login(manager)
+    # A first visit puts the bell's unread count into the cache.
+    client.get(kits_url(building))
     # session, user, role grants, the building, the kit types, the beds with room, kit and
     # their latest check
     with django_assert_num_queries(6):

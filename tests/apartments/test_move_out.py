@@ -328,6 +328,8 @@ def test_the_list_query_count_does_not_grow(client, world, django_assert_num_que
     client.force_login(world["admin"])
     graduates = graduates_in(world["S01"], 60, year=2026, prefix="L")
     requests_for(graduates, ["requested"])
+    # A first visit puts the bell's unread count into the cache.
+    client.get(reverse("apartments:move_out_list"))
     # session, user, role grants, count, the building filter's choices, the page of requests
     # with resident, stay, bed, room, building and campus
     with django_assert_num_queries(6):
@@ -392,6 +394,8 @@ def test_the_board_query_count_does_not_grow(client, world, n, django_assert_num
     graduates = graduates_in(world["S01"], n, year=2026, prefix="Q")
     requests_for(graduates, STATUSES)
     client.force_login(world["admin"])
+    # A first visit puts the bell's unread count into the cache.
+    client.get(reverse("apartments:move_out_board"), {"year": 2026})
     # session, user, role grants, graduation years, the grouped counts, the buildings
     with django_assert_num_queries(6):
         response = client.get(reverse("apartments:move_out_board"), {"year": 2026})

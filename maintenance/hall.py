@@ -1,7 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 
-from logistics.hall import hall_entry
+from logistics.hall import hall_entry, hall_panel
 from logistics.models import Role
+from maintenance.reports import may_read_reports
 from maintenance.selectors import DISPATCH_ROLES, may_dispatch
 
 # Who files repairs: residents for their room, building staff for the places they look after.
@@ -75,8 +76,8 @@ hall_entry(
     description=_("Technicians, buildings, categories and months: on time, ratings, costs."),
     url_name="maintenance:reports",
     icon="bar-chart-line",
-    roles=DISPATCH_ROLES,
-    visible=may_dispatch,
+    roles=(*DISPATCH_ROLES, Role.AUDITOR),
+    visible=may_read_reports,
     position=34,
 )
 
@@ -88,4 +89,19 @@ hall_entry(
     icon="qr-code",
     roles=(*DISPATCH_ROLES, Role.DORM_MANAGER, Role.SHIFT_LEAD),
     position=35,
+)
+
+
+def _low_stock(user):
+    from maintenance.storeroom import low_stock_panel_context
+
+    return low_stock_panel_context(user)
+
+
+hall_panel(
+    "maintenance.low_stock",
+    "maintenance/store_low_panel.html",
+    context=_low_stock,
+    roles=(*DISPATCH_ROLES, Role.TECHNICIAN),
+    position=40,
 )

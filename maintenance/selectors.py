@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from apartments.models import Room, Stay, Storeroom
 from apartments.selectors import visibility_of
-from logistics.access import ALL, campus_scope, grants_of, has_role, roles_of
-from logistics.models import Department, Role
+from logistics.access import ALL, campus_scope, has_role, head_campuses_for_area, roles_of
+from logistics.models import Role
 from maintenance.models import Category, PublicArea, Technician, Ticket
 
 # Roles that run dispatch (the queue, assignment, merging, the storeroom's receipts).
@@ -33,19 +33,7 @@ MAINTENANCE_AREA = "maintenance_utilities"
 
 def maintenance_head_campuses(user) -> set[int] | None:
     """Campuses (or ALL) where the user heads a department serving maintenance and utilities."""
-    head_grants = [g for g in grants_of(user) if g.role == Role.DEPARTMENT_HEAD]
-    if not head_grants:
-        return set()
-    departments = set(
-        Department.objects.filter(service_areas__code=MAINTENANCE_AREA).values_list("pk", flat=True)
-    )
-    campuses: set[int] = set()
-    for grant in head_grants:
-        if grant.department_id is None or grant.department_id in departments:
-            if grant.campus_id is None:
-                return ALL
-            campuses.add(grant.campus_id)
-    return campuses
+    return head_campuses_for_area(user, MAINTENANCE_AREA)
 
 
 def dispatch_campuses(user) -> set[int] | None:

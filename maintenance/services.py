@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -186,7 +187,7 @@ def ticket_file(
         complete_by=now + timedelta(hours=category.completion_hours),
     )
     for upload in photos:
-        photo = photo_create(uploaded_by=reporter, file=upload)
+        photo = _photo(reporter, upload)
         TicketPhoto.objects.create(ticket=ticket, photo=photo, kind=TicketPhoto.Kind.FAULT)
     _event(ticket, TicketEvent.Kind.FILED, reporter)
     audit_record(actor=reporter, action="repair.file", target=ticket)
@@ -228,8 +229,9 @@ def ticket_assign(*, actor: User, ticket: Ticket, technician: User, note: str = 
     previous = ticket.technician
     ticket.technician = technician
     ticket.assigned_at = timezone.now()
-    if ticket.status == Ticket.Status.SUBMITTED:
-        ticket.status = Ticket.Status.ASSIGNED
+    # A job handed over mid-way waits for the new technician to start on site (the first
+    # start, which kept or missed the response promise, stays on record).
+    ticket.status = Ticket.Status.ASSIGNED
     ticket.save(update_fields=["technician", "assigned_at", "status", "updated_at"])
     kind = TicketEvent.Kind.REASSIGNED if previous else TicketEvent.Kind.ASSIGNED
     _event(ticket, kind, actor, note=_trim(note) or technician.display_name)
@@ -276,7 +278,7 @@ def ticket_merge(*, actor: User, primary: Ticket, duplicates: Iterable[Ticket]) 
     locked = {
         t.pk: t
         for t in Ticket.objects.select_for_update(of=("self",))
-        .select_related("reporter")
+        .select_related("reporter", "technician")
         .filter(pk__in=[primary.pk, *ids])
         .order_by("pk")
     }
@@ -315,6 +317,9 @@ def ticket_merge(*, actor: User, primary: Ticket, duplicates: Iterable[Ticket]) 
             number=duplicate.number,
             primary=primary.number,
         )
+        # The duplicate's job, if it had one, is gone (as when a request is cancelled).
+        if duplicate.technician_id not in (None, primary.technician_id):
+            notify([duplicate.technician], messages.JOB_WITHDRAWN, url="", number=duplicate.number)
     return primary
 
 
@@ -340,8 +345,8 @@ def ticket_cancel(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
     ticket.save(update_fields=["status", "closed_at", "updated_at"])
     _event(ticket, TicketEvent.Kind.CANCELLED, actor, note=reason)
     audit_record(actor=actor, action="repair.cancel", target=ticket, changes={"reason": reason})
-    if not is_reporter:
-        _tell_followers(ticket, messages.CANCELLED, reason=reason)
+    # The reporter knows; the reporters of requests merged into this one are told in any case.
+    _tell_followers(ticket, messages.CANCELLED, reason=reason, exclude=actor)
     if ticket.technician is not None and ticket.technician_id != actor.pk:
         notify([ticket.technician], messages.JOB_WITHDRAWN, url="", number=ticket.number)
     return ticket
@@ -417,7 +422,7 @@ def ticket_finish(
         update_fields=["status", "finished_at", "labour_minutes", "work_note", "updated_at"]
     )
     for upload in photos:
-        photo = photo_create(uploaded_by=actor, file=upload)
+        photo = _photo(actor, upload)
         TicketPhoto.objects.create(ticket=ticket, photo=photo, kind=TicketPhoto.Kind.RESULT)
     _event(ticket, TicketEvent.Kind.FINISHED, actor, note=_trim(work_note))
     audit_record(
@@ -448,6 +453,8 @@ def confirm_until(ticket: Ticket):
 
 
 def _clean_rating(rating, comment: str) -> tuple[int, str]:
+    if isinstance(rating, float) and not rating.is_integer():
+        raise RepairInvalid(_("Rate the repair from 1 to 5 stars."), field="rating")
     try:
         rating = int(rating)
     except (TypeError, ValueError):
@@ -592,6 +599,15 @@ def ticket_follow_up(*, actor: User, ticket: Ticket, note: str) -> Ticket:
 
 
 # --- Shared steps --------------------------------------------------------------------------------
+
+
+def _photo(user: User, upload):
+    """Store an uploaded photo (checked by content); a file that is not one is a RepairInvalid
+    on the photos, like any other bad input."""
+    try:
+        return photo_create(uploaded_by=user, file=upload)
+    except ValidationError as error:
+        raise RepairInvalid(" ".join(error.messages), field="photos") from error
 
 
 def _trim(text: str) -> str:

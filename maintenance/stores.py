@@ -41,14 +41,17 @@ def clean_quantity(value, *, allow_negative: bool = False) -> Decimal:
         quantity = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise RepairInvalid(_("Enter a number."), field="quantity") from None
-    if not quantity.is_finite() or quantity != quantity.quantize(Decimal("0.01")):
-        raise RepairInvalid(_("Use at most two decimal places."), field="quantity")
-    if quantity == 0 or (quantity < 0 and not allow_negative):
-        raise RepairInvalid(_("Enter a quantity greater than zero."), field="quantity")
+    if not quantity.is_finite():
+        raise RepairInvalid(_("Enter a number."), field="quantity")
+    # The bound comes before quantize(), which raises InvalidOperation for "1e100".
     if abs(quantity) > MAX_QUANTITY:
         raise RepairInvalid(
             _("A quantity may be at most %(n)s.") % {"n": MAX_QUANTITY}, field="quantity"
         )
+    if quantity != quantity.quantize(Decimal("0.01")):
+        raise RepairInvalid(_("Use at most two decimal places."), field="quantity")
+    if quantity == 0 or (quantity < 0 and not allow_negative):
+        raise RepairInvalid(_("Enter a quantity greater than zero."), field="quantity")
     return quantity
 
 

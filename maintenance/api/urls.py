@@ -1,5 +1,14 @@
+"""The repairs endpoints under /api/v1/ (maintenance.api.views)."""
+
 from django.urls import path
 
-urlpatterns: list = [
-    # (routes of maintenance/api/ go here)
+from maintenance.api import views
+
+urlpatterns = [
+    path("ticket-categories/", views.CategoryList.as_view(), name="api-ticket-categories"),
+    path("tickets/", views.TicketListCreate.as_view(), name="api-tickets"),
+    path("tickets/<int:pk>/", views.TicketDetail.as_view(), name="api-ticket"),
+    path("tickets/<int:pk>/confirm/", views.TicketConfirm.as_view(), name="api-ticket-confirm"),
+    path("tickets/<int:pk>/reopen/", views.TicketReopen.as_view(), name="api-ticket-reopen"),
+    path("tickets/<int:pk>/cancel/", views.TicketCancel.as_view(), name="api-ticket-cancel"),
 ]

@@ -30,10 +30,17 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 TIMEOUT_MS = 15_000
 
-# The screens students and staff use: a phone in the hand, a laptop at the service desk.
+# The screens students and staff use: a phone in the hand, a tablet on patrol, a laptop at
+# the service desk.
 SCREENS = {
     "phone": {
         "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+    "tablet": {
+        "viewport": {"width": 820, "height": 1180},
         "device_scale_factor": 2,
         "is_mobile": True,
         "has_touch": True,

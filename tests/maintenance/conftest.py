@@ -30,12 +30,12 @@ def room(building):
 @pytest.fixture
 def student(room):
     """The user of a resident living in `room`."""
-    return f.resident_living_in(room, student_id="2025000001", name="王伟").user
+    return f.resident_living_in(room, student_id="R0000001", name="王伟").user
 
 
 @pytest.fixture
 def roommate(room):
-    return f.resident_living_in(room, student_id="2025000002", name="赵强").user
+    return f.resident_living_in(room, student_id="R0000002", name="赵强").user
 
 
 @pytest.fixture

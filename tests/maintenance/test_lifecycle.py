@@ -64,7 +64,9 @@ def test_the_last_unit_cannot_be_drawn_twice():
     store = Storeroom.objects.create(campus=campus, code="KF", name="库房")
     one_left = f.stock(store, balance=1)
     first = f.ticket(room=room, technician=plumber, status="in_progress")
-    second = f.ticket(room=room, technician=plumber, status="in_progress", category_code="electrical")
+    second = f.ticket(
+        room=room, technician=plumber, status="in_progress", category_code="electrical"
+    )
     stores.stock_issue(actor=plumber, stock=one_left, ticket=first, quantity=1)
     with pytest.raises(stores.InsufficientStock):
         stores.stock_issue(actor=plumber, stock=one_left, ticket=second, quantity=1)

@@ -1,0 +1,214 @@
+"""Serializers of the repairs API (CONTRACT.md "Residents themselves")."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apartments.models import Room
+from logistics.uploads import PhotoUploadField
+from maintenance import services
+from maintenance.models import Category, PublicArea, Ticket, TicketEvent, TicketPhoto
+from maintenance.selectors import deadline_state
+
+# --- Categories ----------------------------------------------------------------------------------
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(
+        source="display_name", help_text=_("The name in the language of the request.")
+    )
+    name_zh = serializers.CharField(source="name")
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "name_zh", "name_en", "response_minutes", "completion_hours"]
+        read_only_fields = fields
+
+
+# --- Filing --------------------------------------------------------------------------------------
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.all(),
+        label=_("category"),
+        help_text=_("A category code from /api/v1/ticket-categories/."),
+    )
+    description = serializers.CharField(
+        max_length=services.DESCRIPTION_MAX_LENGTH, label=_("description")
+    )
+    room = serializers.PrimaryKeyRelatedField(
+        queryset=Room.objects.select_related("building__campus"),
+        required=False,
+        allow_null=True,
+        label=_("room"),
+        help_text=_("A room id; without room and area, the caller's own room."),
+    )
+    area = serializers.PrimaryKeyRelatedField(
+        queryset=PublicArea.objects.select_related("building", "campus"),
+        required=False,
+        allow_null=True,
+        label=_("public area"),
+        help_text=_("A public area id, instead of a room."),
+    )
+    available_times = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, label=_("when you are available")
+    )
+    contact_phone = serializers.CharField(
+        max_length=30, required=False, allow_blank=True, label=_("contact phone")
+    )
+    photos = serializers.ListField(
+        child=PhotoUploadField(),
+        required=False,
+        max_length=services.MAX_PHOTOS,
+        label=_("photos"),
+        help_text=_("Up to three photos of the fault (multipart/form-data)."),
+    )
+
+    def validate(self, data):
+        if data.get("room") is not None and data.get("area") is not None:
+            raise serializers.ValidationError(
+                {"area": [_("Choose the room or the public area of the fault, not both.")]}
+            )
+        return data
+
+
+class RatingSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5, label=_("rating"))
+    comment = serializers.CharField(
+        max_length=services.NOTE_MAX_LENGTH, required=False, allow_blank=True, label=_("comment")
+    )
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=services.NOTE_MAX_LENGTH,
+        label=_("reason"),
+        help_text=_("What is still wrong."),
+    )
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=services.NOTE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        label=_("reason"),
+        help_text=_("Required from a dispatcher cancelling someone else's request."),
+    )
+
+
+# --- Reading -------------------------------------------------------------------------------------
+
+
+class TicketPhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    kind = serializers.CharField(help_text=_("fault or result"))
+
+    class Meta:
+        model = TicketPhoto
+        fields = ["id", "url", "kind"]
+
+    def get_url(self, photo) -> str:
+        return reverse("photo", args=[photo.photo_id])
+
+
+class TicketEventSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(
+        help_text=", ".join(TicketEvent.Kind.values),
+    )
+    display = serializers.CharField(source="get_kind_display")
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TicketEvent
+        fields = ["kind", "display", "at", "actor", "note"]
+
+    def get_actor(self, event) -> str | None:
+        return event.actor.display_name if event.actor_id else None
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """A repair request with its place, people, promise, timeline and photos. Reads the
+    ticket as selected by maintenance.api.views.tickets_queryset (no query per ticket)."""
+
+    number = serializers.CharField()
+    status = serializers.CharField(help_text=", ".join(Ticket.Status.values))
+    status_display = serializers.CharField(source="get_status_display")
+    category = serializers.CharField(source="category.code")
+    category_name = serializers.CharField(source="category.display_name")
+    place = serializers.SerializerMethodField()
+    campus = serializers.CharField(source="campus.code")
+    urgency = serializers.CharField(help_text="normal, urgent")
+    technician = serializers.SerializerMethodField()
+    deadline_state = serializers.SerializerMethodField()
+    merged_into = serializers.IntegerField(source="merged_into_id", allow_null=True)
+    photos = TicketPhotoSerializer(many=True)
+    events = TicketEventSerializer(many=True)
+    material_cost = serializers.SerializerMethodField()
+    labour_minutes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "status",
+            "status_display",
+            "category",
+            "category_name",
+            "place",
+            "campus",
+            "description",
+            "available_times",
+            "urgency",
+            "technician",
+            "created_at",
+            "respond_by",
+            "complete_by",
+            "started_at",
+            "finished_at",
+            "closed_at",
+            "deadline_state",
+            "rating",
+            "rating_comment",
+            "merged_into",
+            "photos",
+            "events",
+            "material_cost",
+            "labour_minutes",
+        ]
+        read_only_fields = fields
+
+    def get_place(self, ticket) -> str:
+        """Building code and room number (S01-101), or the public area's name."""
+        if ticket.room_id:
+            return f"{ticket.room.building.code}-{ticket.room.number}"
+        return ticket.area.display_name
+
+    def get_technician(self, ticket) -> str | None:
+        return ticket.technician.display_name if ticket.technician_id else None
+
+    def get_deadline_state(self, ticket) -> str:
+        """overdue, at_risk or ok while the request is under way; empty once it is not."""
+        return deadline_state(ticket)
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True))
+    def get_material_cost(self, ticket) -> str | None:
+        """Materials issued minus returned unused, in yuan; null until the repair is finished."""
+        if ticket.finished_at is None:
+            return None
+        cost = Decimal(getattr(ticket, "job_material_cost", None) or 0).quantize(Decimal("0.01"))
+        return str(cost if cost else Decimal("0.00"))  # not "-0.00" when all was returned
+
+    def get_labour_minutes(self, ticket) -> int | None:
+        """Minutes of labour; null until the repair is finished."""
+        if ticket.finished_at is None:
+            return None
+        return ticket.labour_minutes

@@ -1,0 +1,311 @@
+"""The demo university's repairs: fault categories, the technicians' roster, public areas, a
+repair storeroom per campus with its materials, and repair requests of the demo student and
+their neighbours at every step of their life.
+
+Everything is made through the services (maintenance.services, maintenance.stores), so the
+timelines, notifications, audit records and the storeroom ledger are the real thing. Running it
+twice changes nothing: rows are found by their codes, and the requests are made only once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+
+from logistics.demo import DEMO_PASSWORD, demo_seeder
+from logistics.models import Campus, Department, Role, RoleGrant, User
+
+# (username, full name, campus, skills): the demo technician exists already (logistics.demo).
+TECHNICIANS = [
+    ("technician", "王师傅", "songbei", ["plumbing", "water_heater", "doors_locks"]),
+    ("technician2", "李师傅", "songbei", ["electrical", "network", "air_conditioning"]),
+    ("technician3", "孙师傅", "songbei", ["furniture", "doors_locks", "other", "plumbing"]),
+]
+
+# Public areas of a few buildings: (code suffix, name, name in English)
+AREA_BUILDINGS = ["S01", "S02", "J01"]
+AREAS = [
+    ("LAUNDRY", "洗衣房", "Laundry"),
+    ("WATER", "水房", "Water room"),
+    ("LOBBY", "一楼大厅", "Ground-floor lobby"),
+]
+
+# One repair storeroom per campus, apart from the apartments' asset storeroom (KF01).
+STOREROOM_CODE = "WX01"
+STOREROOM_NAME = ("维修材料库", "Repair materials store")
+# (code, name, name_en, unit, unit_en, unit cost, opening stock, low-stock level)
+MATERIALS = [
+    ("faucet", "水龙头", "Tap", "个", "pc", "35.00", 20, 5),
+    ("angle_valve", "角阀", "Angle valve", "个", "pc", "18.00", 30, 8),
+    ("tube_light", "灯管", "Fluorescent tube", "根", "tube", "12.50", 40, 10),
+    ("led_bulb", "LED灯泡", "LED bulb", "个", "pc", "9.90", 50, 10),
+    ("switch_panel", "开关面板", "Switch panel", "个", "pc", "15.00", 25, 5),
+    # Low on purpose: the storeroom's warning shows on the demo.
+    ("lock_cylinder", "门锁锁芯", "Lock cylinder", "个", "pc", "45.00", 3, 5),
+    ("hinge", "合页", "Hinge", "副", "pair", "6.50", 40, 10),
+    ("network_cable", "网线", "Network cable", "米", "m", "2.20", 300, 50),
+    ("heater_thermostat", "热水器温控器", "Water heater thermostat", "个", "pc", "68.00", 8, 2),
+    ("ac_remote", "空调遥控器", "Air conditioner remote", "个", "pc", "25.00", 10, 3),
+]
+
+# The demo requests' descriptions: finding one means the requests were made already.
+FAULTS = {
+    "submitted": "卫生间水龙头一直滴水，关不紧。",
+    "assigned": "宿舍灯管不亮，换了开关也没用。",
+    "in_progress": "洗衣房靠门那台洗衣机的进水阀漏水，地面很滑。",
+    "merged": "洗衣房有台洗衣机漏水。",
+    "done": "门锁锁芯卡住，钥匙拧不动。",
+    "closed_good": "网口没有信号，电脑连不上校园网。",
+    "closed_low": "热水器不出热水。",
+    "overdue": "空调不制冷，一直吹热风。",
+    "lobby": "一楼大厅两盏灯不亮。",
+}
+
+
+@demo_seeder(order=40)
+@transaction.atomic
+def seed_maintenance(log):
+    from maintenance.reference import categories_ensure
+
+    categories = categories_ensure()
+    campuses = {c.code: c for c in Campus.objects.all()}
+    technicians = _seed_technicians(campuses, categories)
+    areas = _seed_areas()
+    stocks = _seed_storerooms(campuses)
+    log(
+        f"maintenance: {len(categories)} categories, {len(technicians)} technicians, "
+        f"{len(areas)} public areas, {len(stocks)} stocks"
+    )
+    made = _seed_tickets(categories, technicians, areas, stocks)
+    log(f"maintenance: {made} repair requests made" if made else "maintenance: requests kept")
+
+
+def _seed_technicians(campuses, categories):
+    from maintenance.models import Technician
+
+    department = Department.objects.filter(code="maintenance").first()
+    users = {}
+    for username, full_name, campus, skills in TECHNICIANS:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"full_name": full_name}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        RoleGrant.objects.get_or_create(
+            user=user, role=Role.TECHNICIAN, campus=campuses[campus], department=department
+        )
+        profile, created = Technician.objects.get_or_create(
+            user=user, defaults={"campus": campuses[campus]}
+        )
+        if created:
+            profile.skills.set([categories[code] for code in skills])
+        users[username] = user
+    return users
+
+
+def _seed_areas():
+    from apartments.models import Building
+    from maintenance.models import PublicArea
+
+    areas = {}
+    for building in Building.objects.filter(code__in=AREA_BUILDINGS).select_related("campus"):
+        for suffix, name, name_en in AREAS:
+            code = f"{building.code}-{suffix}"
+            areas[code], _ = PublicArea.objects.get_or_create(
+                campus=building.campus,
+                code=code,
+                defaults={
+                    "building": building,
+                    "name": f"{building.name}{name}",
+                    "name_en": f"{building.name_en} {name_en}".strip(),
+                },
+            )
+    return areas
+
+
+def _storekeeper(campus):
+    """Who receives the opening stock: the campus's demo dispatcher, else the administrator."""
+    from maintenance.selectors import may_dispatch_campus
+
+    dispatcher = User.objects.filter(username="dispatcher").first()
+    if dispatcher is not None and may_dispatch_campus(dispatcher, campus.pk):
+        return dispatcher
+    return User.objects.get(username="admin")
+
+
+def _seed_storerooms(campuses):
+    from apartments.models import Storeroom
+    from maintenance import stores
+    from maintenance.models import Material, Stock
+
+    materials = {}
+    for code, name, name_en, unit, unit_en, cost, _opening, _low in MATERIALS:
+        materials[code], _ = Material.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "unit": unit,
+                "unit_en": unit_en,
+                "unit_cost": Decimal(cost),
+            },
+        )
+    stocks = {}
+    for campus in campuses.values():
+        storeroom, _ = Storeroom.objects.get_or_create(
+            campus=campus,
+            code=STOREROOM_CODE,
+            defaults={"name": STOREROOM_NAME[0], "name_en": STOREROOM_NAME[1]},
+        )
+        keeper = _storekeeper(campus)
+        for code, *_names, opening, low in MATERIALS:
+            stock, created = Stock.objects.get_or_create(
+                storeroom=storeroom, material=materials[code], defaults={"low_at": low}
+            )
+            if created:
+                # Through the ledger, so the balance is the sum of its movements.
+                stores.stock_receive(actor=keeper, stock=stock, quantity=opening, reason="期初入库")
+            stocks[(campus.code, code)] = stock
+    return stocks
+
+
+def _neighbours(student, room, count=3):
+    """Residents living in the demo student's building, roommates first: they report the
+    other faults."""
+    from apartments.models import Stay
+
+    stays = (
+        Stay.objects.filter(status=Stay.Status.ACTIVE, bed__room__building_id=room.building_id)
+        .exclude(resident__user=student)
+        .exclude(resident__user__isnull=True)
+        .select_related("resident__user", "bed")
+        .order_by("bed__room__floor", "bed__room__number", "bed__number")
+    )
+    rows = sorted(stays[:100], key=lambda s: s.bed.room_id != room.pk)
+    return [row.resident.user for row in rows[:count]]
+
+
+def _seed_tickets(categories, technicians, areas, stocks) -> int:
+    from apartments.demo import DEMO_STUDENT_ID
+    from maintenance import services, stores
+    from maintenance.models import Ticket
+    from maintenance.selectors import resident_room
+
+    if Ticket.objects.filter(description__in=FAULTS.values()).exists():
+        return 0
+    student = User.objects.filter(username=DEMO_STUDENT_ID).first()
+    room = resident_room(student) if student is not None else None
+    neighbours = _neighbours(student, room) if room is not None else []
+    if len(neighbours) < 3:
+        return 0  # no demo student checked in: nobody to report the faults
+    first, second, third = neighbours
+    dispatcher = User.objects.get(username="dispatcher")
+    wang, li, sun = (technicians[name] for name in ("technician", "technician2", "technician3"))
+    building = room.building.code
+    laundry = areas.get(f"{building}-LAUNDRY") or areas["S01-LAUNDRY"]
+    lobby = areas.get(f"{building}-LOBBY") or areas["S01-LOBBY"]
+    campus = laundry.campus.code
+
+    def file(reporter, key, code, **place):
+        return services.ticket_file(
+            reporter=reporter,
+            category=categories[code],
+            description=FAULTS[key],
+            available_times="工作日晚上7点后",
+            **place,
+        )
+
+    def assign(ticket, technician):
+        return services.ticket_assign(actor=dispatcher, ticket=ticket, technician=technician)
+
+    def work(ticket, technician, material=None, quantity=1):
+        services.ticket_start(actor=technician, ticket=ticket)
+        if material:
+            stores.stock_issue(
+                actor=technician, stock=stocks[(campus, material)], ticket=ticket, quantity=quantity
+            )
+
+    def finish(ticket, technician, minutes, note):
+        return services.ticket_finish(
+            actor=technician, ticket=ticket, labour_minutes=minutes, work_note=note
+        )
+
+    made = []
+    # Closed last week with a good rating, and with a low one a supervisor must follow up.
+    good = file(second, "closed_good", "network")
+    assign(good, li)
+    work(good, li, "network_cable", 3)
+    finish(good, li, 25, "重新压制水晶头，更换3米网线。")
+    services.ticket_confirm(actor=second, ticket=good, rating=5, comment="师傅很快，态度很好。")
+    made.append((good, timedelta(days=6)))
+
+    low = file(student, "closed_low", "water_heater")
+    assign(low, wang)
+    work(low, wang, "heater_thermostat")
+    finish(low, wang, 60, "更换温控器。")
+    services.ticket_confirm(actor=student, ticket=low, rating=2, comment="等了两天才来修。")
+    made.append((low, timedelta(days=5)))
+
+    # Finished yesterday, waiting for the demo student's confirmation.
+    done = file(student, "done", "doors_locks")
+    assign(done, sun)
+    work(done, sun, "lock_cylinder")
+    finish(done, sun, 40, "更换锁芯，配两把钥匙。")
+    made.append((done, timedelta(days=1)))
+
+    # Being repaired, with a duplicate report from a neighbour merged into it.
+    working = file(student, "in_progress", "plumbing", area=laundry)
+    assign(working, wang)
+    work(working, wang, "angle_valve")
+    duplicate = file(first, "merged", "plumbing", area=laundry)
+    services.ticket_merge(actor=dispatcher, primary=working, duplicates=[duplicate])
+    made.append((working, timedelta(hours=3)))
+    made.append((duplicate, timedelta(hours=3)))
+
+    # Assigned, not started yet.
+    assigned = file(first, "assigned", "electrical")
+    assign(assigned, li)
+    made.append((assigned, timedelta(minutes=20)))
+
+    # Overdue: filed two days ago and still waiting for dispatch.
+    overdue = file(third, "overdue", "air_conditioning")
+    made.append((overdue, timedelta(days=2)))
+
+    # Just filed: by the demo student, and by the dorm manager for the lobby.
+    file(student, "submitted", "plumbing")
+    manager = User.objects.filter(username="manager").first()
+    if manager is not None and not services.place_problem(manager, room=None, area=lobby):
+        file(manager, "lobby", "electrical", area=lobby)
+
+    for ticket, ago in made:
+        _backdate(ticket, ago)
+    return Ticket.objects.filter(description__in=FAULTS.values()).count()
+
+
+def _backdate(ticket, ago: timedelta) -> None:
+    """Move a demo request's whole history `ago` into the past: its times, its promise, its
+    timeline, its material lines and what people were told keep their distances."""
+    from django.urls import reverse
+
+    from logistics.models import Notification
+    from maintenance.models import StockMovement, Ticket, TicketEvent
+
+    fields = [
+        "created_at",
+        "respond_by",
+        "complete_by",
+        "assigned_at",
+        "started_at",
+        "finished_at",
+        "closed_at",
+        "rated_at",
+    ]
+    Ticket.objects.filter(pk=ticket.pk).update(**{name: F(name) - ago for name in fields})
+    TicketEvent.objects.filter(ticket=ticket).update(at=F("at") - ago)
+    StockMovement.objects.filter(ticket=ticket).update(at=F("at") - ago)
+    url = reverse("maintenance:ticket_detail", args=[ticket.pk])
+    Notification.objects.filter(url=url).update(created_at=F("created_at") - ago)

@@ -19,9 +19,11 @@ names the first record that does not hold. `manage.py verify_inspection_chain` a
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
@@ -50,9 +52,9 @@ def canonical(inspection: Inspection, answers) -> str:
         "place": inspection.place,
         "auditor": inspection.auditor_id,
         "note": inspection.note,
-        "started_at": inspection.started_at.isoformat(),
-        "submitted_at": inspection.submitted_at.isoformat() if inspection.submitted_at else None,
-        "score": str(inspection.score) if inspection.score is not None else None,
+        "started_at": _utc(inspection.started_at),
+        "submitted_at": _utc(inspection.submitted_at),
+        "score": _decimal(inspection.score),
         "amends": inspection.amends_id,
         "amendment_reason": inspection.amendment_reason,
         "answers": [
@@ -60,7 +62,7 @@ def canonical(inspection: Inspection, answers) -> str:
                 "item": answer.item_id,
                 "text": answer.item.text,
                 "text_en": answer.item.text_en,
-                "weight": str(answer.item.weight),
+                "weight": _decimal(answer.item.weight),
                 "rule": answer.item.rule,
                 "max_score": answer.item.max_score,
                 "result": answer.result,
@@ -73,6 +75,17 @@ def canonical(inspection: Inspection, answers) -> str:
         ],
     }
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _utc(moment) -> str | None:
+    """A time as written in the sealed content: always in UTC, as the database returns it, so
+    a record sealed with a local time in memory still verifies once read back."""
+    return moment.astimezone(dt.UTC).isoformat() if moment is not None else None
+
+
+def _decimal(value) -> str | None:
+    """A decimal as written in the sealed content: two places, as the database keeps it."""
+    return str(Decimal(str(value)).quantize(Decimal("0.01"))) if value is not None else None
 
 
 def seal_of(previous_seal: str, content: str) -> str:
@@ -209,7 +222,17 @@ def verify_chain(*, check_photos: bool = False) -> ChainReport:
             )
         if check_photos:
             for answer in answers:
-                if answer.photo_id and file_sha256(answer.photo.image) != answer.photo_sha256:
+                if not answer.photo_id:
+                    continue
+                try:
+                    replaced = file_sha256(answer.photo.image) != answer.photo_sha256
+                except OSError:  # the file is gone: report it, don't crash the walk
+                    report.photo_problems.append(
+                        _("%(record)s: the photo file of item %(item)s is missing.")
+                        % {"record": record.number, "item": answer.item_id}
+                    )
+                    continue
+                if replaced:
                     report.photo_problems.append(
                         _("%(record)s: the photo of item %(item)s was replaced.")
                         % {"record": record.number, "item": answer.item_id}

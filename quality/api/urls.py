@@ -1,3 +1,38 @@
-urlpatterns: list = [
-    # (routes of quality/api/ go here)
+"""The quality endpoints under /api/v1/ (quality.api.views)."""
+
+from django.urls import path
+
+from quality.api import views
+
+urlpatterns = [
+    path("inspections/", views.InspectionList.as_view(), name="api-inspections"),
+    path("inspections/<int:pk>/", views.InspectionDetail.as_view(), name="api-inspection"),
+    path("nonconformities/", views.NonconformityList.as_view(), name="api-nonconformities"),
+    path(
+        "nonconformities/<int:pk>/",
+        views.NonconformityDetail.as_view(),
+        name="api-nonconformity",
+    ),
+    path(
+        "nonconformities/<int:pk>/answer/",
+        views.NonconformityAnswer.as_view(),
+        name="api-nonconformity-answer",
+    ),
+    path(
+        "nonconformities/<int:pk>/verify/",
+        views.NonconformityVerify.as_view(),
+        name="api-nonconformity-verify",
+    ),
+    path(
+        "complaint-categories/",
+        views.ComplaintCategoryList.as_view(),
+        name="api-complaint-categories",
+    ),
+    path("complaints/", views.ComplaintListCreate.as_view(), name="api-complaints"),
+    path("complaints/<int:pk>/", views.ComplaintDetail.as_view(), name="api-complaint"),
+    path(
+        "complaints/<int:pk>/feedback/",
+        views.ComplaintFeedback.as_view(),
+        name="api-complaint-feedback",
+    ),
 ]

@@ -52,3 +52,13 @@ def student():
 @pytest.fixture
 def admin():
     return f.user_with_role(Role.ADMIN, username="admin1")
+
+
+@pytest.fixture
+def other_auditor():
+    return f.user_with_role(Role.AUDITOR, username="auditor2", full_name="陈审核")
+
+
+@pytest.fixture
+def campus():
+    return f.CampusFactory(code="songbei", name="松北校区", name_en="Songbei")

@@ -1,6 +1,7 @@
 """Builders of quality test data: published checklists and sealed inspection records."""
 
-from decimal import Decimal
+import io
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
@@ -104,4 +105,48 @@ def weighted_score(items, results):
         possible += item.weight
     if not possible:
         return None
-    return (earned / possible * 100).quantize(Decimal("0.01"))
+    return (earned / possible * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def jpeg_upload(name="photo.jpg", color=(200, 30, 30), size=(32, 24)):
+    """A small JPEG as a browser would upload it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="JPEG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+def photo_by(user, color=(200, 30, 30)):
+    """A stored Photo uploaded by `user`."""
+    from logistics.uploads import photo_create
+
+    return photo_create(uploaded_by=user, file=jpeg_upload(color=color))
+
+
+def sealed_inspection_with_photo(version, *, department, auditor, results=None, **kwargs):
+    """Like sealed_inspection, with a photo (uploaded by `auditor`) on the first item."""
+    inspection = Inspection.objects.create(
+        version=version,
+        area=version.checklist.area,
+        department=department,
+        campus=kwargs.get("campus"),
+        place=kwargs.get("place", "1号楼大厅"),
+        auditor=auditor,
+    )
+    items = list(version.items.order_by("position"))
+    if results is None:
+        results = [10 if i.rule == "score" else "pass" for i in items]
+    photo = photo_by(auditor)
+    for index, (item, result) in enumerate(zip(items, results, strict=True)):
+        InspectionAnswer.objects.create(
+            inspection=inspection,
+            item=item,
+            result="scored" if isinstance(result, int) else result,
+            score=result if isinstance(result, int) else None,
+            photo=photo if index == 0 else None,
+        )
+    inspection.score = weighted_score(items, results)
+    inspection.submitted_at = timezone.now()
+    return seals.seal(inspection)

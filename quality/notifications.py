@@ -1,0 +1,78 @@
+"""What the quality app tells people (logistics.notifications) about nonconformities and
+complaints, and who is told.
+
+No message names a complainant: an anonymous complaint's author must stay unknown to the
+staff who handle it, and the texts below carry only numbers, subjects and departments.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from logistics.models import Role, User
+from logistics.notifications import notification_kind
+
+# --- Nonconformities ---------------------------------------------------------------------
+
+NC_RAISED = notification_kind(
+    "quality.nc_raised",
+    _(
+        "Nonconformity %(number)s was raised for %(department)s: %(title)s. Record its root "
+        "cause and corrective action."
+    ),
+)
+NC_ASSIGNED = notification_kind(
+    "quality.nc_assigned",
+    _("You are now the owner of nonconformity %(number)s: %(title)s."),
+)
+NC_ANSWERED = notification_kind(
+    "quality.nc_answered",
+    _(
+        "The action on nonconformity %(number)s is recorded (due %(due)s). Please verify "
+        "that it is effective."
+    ),
+)
+NC_REJECTED = notification_kind(
+    "quality.nc_rejected",
+    _("The action on nonconformity %(number)s was found not effective: %(note)s"),
+)
+NC_CLOSED = notification_kind(
+    "quality.nc_closed",
+    _("Nonconformity %(number)s was verified effective and is closed."),
+)
+
+# --- Complaints ------------------------------------------------------------------------------
+
+COMPLAINT_ROUTED = notification_kind(
+    "quality.complaint_routed",
+    _("New complaint %(number)s for your department: %(subject)s. Please answer by %(due)s."),
+)
+COMPLAINT_ASSIGNED = notification_kind(
+    "quality.complaint_assigned",
+    _("Complaint %(number)s is yours to handle: %(subject)s. Please answer by %(due)s."),
+)
+COMPLAINT_ANSWERED = notification_kind(
+    "quality.complaint_answered",
+    _("Your complaint %(number)s has been answered. Please tell us whether it satisfies you."),
+)
+COMPLAINT_UNSATISFIED = notification_kind(
+    "quality.complaint_unsatisfied",
+    _(
+        "The complainant is not satisfied with the answer to complaint %(number)s; it is "
+        "waiting for a new answer."
+    ),
+)
+
+
+def department_heads(department_id: int) -> list[User]:
+    """The active heads of one department (grants limited to it; heads of every department
+    are not told about each department's daily business)."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            role_grants__role=Role.DEPARTMENT_HEAD,
+            role_grants__department_id=department_id,
+        )
+        .distinct()
+        .order_by("pk")
+    )

@@ -32,9 +32,10 @@ run: seed
 	$(MANAGE) runserver $(HOST)
 
 # The whole suite. DATABASE_URL and REDIS_URL choose PostgreSQL and Redis (CI sets both);
-# without them it runs on SQLite with in-process tasks and says what it skipped.
+# without them it runs on SQLite with in-process tasks and says what it skipped. It runs on
+# every core (pytest-xdist, one test database per worker); PYTEST_ARGS="-n 0" runs it in one.
 test: $(VENV)/.installed-dev
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
 e2e: $(VENV)/.installed-dev
 	$(VENV)/bin/pytest tests/e2e $(PYTEST_ARGS)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from logistics.models import BilingualName, Campus, Department, ServiceArea
 
@@ -345,7 +346,7 @@ class Nonconformity(models.Model):
     auditor verifies that they worked before it can close."""
 
     class Source(models.TextChoices):
-        INSPECTION = "inspection", _("Inspection")
+        INSPECTION = "inspection", pgettext_lazy("nonconformity source", "Inspection")
         COMPLAINT = "complaint", _("Complaint")
         MANUAL = "manual", _("Raised by hand")
 

@@ -636,7 +636,8 @@ def nc_answer(
         nonconformity=nc,
         kind=NonconformityEvent.Kind.ANSWERED,
         actor=actor,
-        note=_("Due %(date)s") % {"date": due_date.isoformat()},
+        # The due date alone: the page words it in the reader's language.
+        note=due_date.isoformat(),
     )
     audit_record(
         actor=actor,

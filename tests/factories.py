@@ -121,6 +121,7 @@ class ResidentFactory(factory.django.DjangoModelFactory):
 
 # --- maintenance -----------------------------------------------------------------------------
 
+
 def resident_living_in(room, **fields):
     """A resident (with a student account) checked in to a bed of `room`."""
     from django.utils import timezone

@@ -85,7 +85,9 @@ class AnswerForm(forms.Form):
         label=gettext_lazy("Comment"),
         max_length=inspections.COMMENT_MAX_LENGTH,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        # Kept as typed when the item's card is swapped by a save in flight (a tap on "fail"
+        # saves at once; the auditor goes on typing the comment meanwhile).
+        widget=forms.Textarea(attrs={"rows": 2, "hx-preserve": "true"}),
     )
     photo = PhotoField(label=gettext_lazy("Photo"), required=False)
 

@@ -35,6 +35,25 @@ class Characteristic(models.TextChoices):
     COMFORT = "comfort", _("Comfort")
 
 
+class HistoryEvent(models.Model):
+    """One step in the history of a nonconformity or a complaint: when, by whom, a note."""
+
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+
 # --- Service standards: checklists -------------------------------------------------------------
 
 
@@ -490,7 +509,7 @@ class Nonconformity(models.Model):
         return self.status in self.OPEN_STATUSES
 
 
-class NonconformityEvent(models.Model):
+class NonconformityEvent(HistoryEvent):
     """The history of a nonconformity: raised, answered, rejected, verified."""
 
     class Kind(models.TextChoices):
@@ -507,19 +526,8 @@ class NonconformityEvent(models.Model):
         verbose_name=_("nonconformity"),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    note = models.TextField(_("note"), blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(HistoryEvent.Meta):
         verbose_name = _("nonconformity event")
         verbose_name_plural = _("nonconformity events")
 
@@ -663,7 +671,7 @@ class Complaint(models.Model):
         return f"CP-{self.pk}"
 
 
-class ComplaintEvent(models.Model):
+class ComplaintEvent(HistoryEvent):
     """The history of a complaint: received, assigned, answered, the complainant's feedback,
     closed, turned into a nonconformity."""
 
@@ -681,19 +689,8 @@ class ComplaintEvent(models.Model):
         Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    note = models.TextField(_("note"), blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(HistoryEvent.Meta):
         verbose_name = _("complaint event")
         verbose_name_plural = _("complaint events")
 

@@ -12,6 +12,7 @@ Service errors (RepairError) answer their status code with `{"detail", "errors":
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from decimal import Decimal
 
 import django_filters
@@ -248,14 +249,15 @@ class TicketDetail(generics.RetrieveAPIView):
         return tickets_queryset(self.request.user)
 
 
-class _TicketAction(APIView):
+class _TicketAction(ABC, APIView):
     """A step of the reporter's on a ticket they may see: the input checked, the service
     called, the ticket answered as it is now."""
 
     input_serializer: type[serializers.Serializer]
 
-    def perform(self, ticket, values):  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
+    @abstractmethod
+    def perform(self, ticket, values):
+        """Call the action's service for `ticket` with the checked `values`."""
 
     def post(self, request, pk: int):
         ticket = generics.get_object_or_404(tickets_for(request.user), pk=pk)

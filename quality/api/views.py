@@ -19,6 +19,7 @@ their status code with `{"detail", "errors": {field: […]}}`.
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 
 import django_filters
 from django import forms
@@ -265,7 +266,7 @@ class NonconformityDetail(generics.RetrieveAPIView):
         return nonconformities_queryset(self.request.user)
 
 
-class _Action(APIView):
+class _Action(ABC, APIView):
     """A step on a record the caller may see: the input checked, the service called, the
     record answered as it is now."""
 
@@ -273,11 +274,13 @@ class _Action(APIView):
     output_serializer: type[serializers.Serializer]
     errors: tuple[type[Exception], ...]
 
-    def records(self):  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
+    @abstractmethod
+    def records(self):
+        """The records the caller may act on (others answer 404)."""
 
-    def perform(self, record, values):  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
+    @abstractmethod
+    def perform(self, record, values):
+        """Call the action's service for `record` with the checked `values`."""
 
     def post(self, request, pk: int):
         record = generics.get_object_or_404(self.records(), pk=pk)

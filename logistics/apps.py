@@ -8,7 +8,8 @@ class LogisticsConfig(AppConfig):
     verbose_name = _("Logistics kernel")
 
     def ready(self):
-        # Each app declares its hall entries, nightly jobs, demo data and notification kinds
-        # in modules of these names; the kernel finds them without importing any app by name.
-        autodiscover_modules("hall", "jobs", "demo", "notifications")
+        # Each app declares its hall entries, nightly jobs, demo data, notification kinds and
+        # alert kinds and audiences in modules of these names; the kernel finds them without
+        # importing any app by name.
+        autodiscover_modules("hall", "jobs", "demo", "notifications", "alerts")
         from logistics import checks  # noqa: F401 - registers the system checks

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -180,20 +181,40 @@ class AuditEvent(models.Model):
 
 
 class JobRun(models.Model):
-    """One run of one background job for one date: what, when, how many items, the outcome."""
+    """One attempt at one nightly job for one date: who started it, how far it got, how it
+    ended. The engine (logistics.nightly) creates it under the job's lock for that date."""
 
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Succeeded")
+        PARTIAL = "partial", _("Succeeded with failures")
         FAILED = "failed", _("Failed")
+        ABANDONED = "abandoned", _("Abandoned")
+
+    # Statuses after which the date still needs doing: the engine retries these (bounded).
+    UNFINISHED = (Status.PARTIAL, Status.FAILED, Status.ABANDONED)
 
     job = models.CharField(_("job"), max_length=80)
     for_date = models.DateField(_("for date"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
     trigger = models.CharField(_("started by"), max_length=40, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by user"),
+    )
+    # host:pid of the process doing the work, for the operator looking at a stuck run.
+    worker = models.CharField(_("worker"), max_length=120, blank=True)
     started_at = models.DateTimeField(_("started at"))
+    # Written after every committed batch: a run whose heartbeat stops is abandoned.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     items = models.PositiveIntegerField(_("items"), default=0)
+    failures = models.PositiveIntegerField(_("failed items"), default=0)
     error = models.TextField(_("error"), blank=True)
 
     class Meta:
@@ -207,8 +228,23 @@ class JobRun(models.Model):
                 condition=Q(status="succeeded"),
                 name="jobrun_one_success_per_date",
             ),
+            # And runs at most once at a time per date, whatever started it.
+            models.UniqueConstraint(
+                fields=["job", "for_date"],
+                condition=Q(status="running"),
+                name="jobrun_one_running_per_date",
+            ),
         ]
-        indexes = [models.Index(fields=["job", "for_date"], name="jobrun_job_date_idx")]
+        indexes = [
+            # The runs of a job for a date (the engine's checks, the job page's rows).
+            models.Index(fields=["job", "for_date"], name="jobrun_job_date_idx"),
+            # The watchdog's look at what is still running.
+            models.Index(
+                fields=["heartbeat_at"],
+                condition=Q(status="running"),
+                name="jobrun_running_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.job} {self.for_date} {self.get_status_display()}"
@@ -216,6 +252,114 @@ class JobRun(models.Model):
     @property
     def duration(self):
         return self.finished_at - self.started_at if self.finished_at else None
+
+
+class JobItemFailure(models.Model):
+    """One item a job run could not handle: skipped, with its error, so the rest went on."""
+
+    run = models.ForeignKey(
+        JobRun, on_delete=models.CASCADE, related_name="item_failures", verbose_name=_("run")
+    )
+    item = models.CharField(_("item"), max_length=200)
+    error = models.TextField(_("error"))
+
+    class Meta:
+        ordering = ["run", "id"]
+        verbose_name = _("failed item")
+        verbose_name_plural = _("failed items")
+
+    def __str__(self):
+        return f"{self.run}: {self.item}"
+
+
+class Alert(models.Model):
+    """Something someone must act on, raised by a job or a service of any app: a building
+    without its zero report, a canteen meal without samples, a nightly job that gave up.
+
+    One condition (`key`) has at most one open alert, however often the job that finds it
+    runs; resolving it closes it for everyone. Who must act is a role, limited by the alert's
+    campus and department and, for roles scoped to places (a dorm manager's buildings), by its
+    subject (logistics.alerts)."""
+
+    class Severity(models.TextChoices):
+        INFO = "info", _("Information")
+        WARNING = "warning", _("Warning")
+        CRITICAL = "critical", _("Critical")
+
+    kind = models.CharField(_("kind"), max_length=60)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.WARNING
+    )
+    key = models.CharField(_("condition"), max_length=200)
+    for_date = models.DateField(_("date"), null=True, blank=True)
+    role = models.CharField(_("who must act"), max_length=30, choices=Role.choices)
+    campus = models.ForeignKey(
+        Campus,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("campus"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    # What the alert is about (a building, a canteen, …): any app's model, by reference, so
+    # the kernel depends on no app.
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    subject_id = models.PositiveBigIntegerField(_("subject id"), null=True, blank=True)
+    params = models.JSONField(_("details"), default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last found at"), default=timezone.now)
+    times_seen = models.PositiveIntegerField(_("times found"), default=1)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    # Empty, with nobody in resolved_by, when the system closed it: the condition cleared.
+    resolution_note = models.TextField(_("resolution"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=Q(resolved_at__isnull=True),
+                name="alert_one_open_per_condition",
+            ),
+        ]
+        indexes = [
+            # The open alerts, newest first (the alerts page and API, the bell's panel).
+            models.Index(
+                fields=["-created_at"],
+                condition=Q(resolved_at__isnull=True),
+                name="alert_open_idx",
+            ),
+            models.Index(fields=["kind", "for_date"], name="alert_kind_date_idx"),
+            models.Index(fields=["subject_type", "subject_id"], name="alert_subject_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.key}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
 
 
 class Photo(models.Model):
@@ -260,6 +404,12 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    # The e-mail outbox (logistics.outbox): when the next attempt to e-mail this notification
+    # is due; empty when there is nothing (more) to send. A sender claims a row by moving this
+    # a few minutes ahead, so a sender that dies leaves it to the next one.
+    email_due_at = models.DateTimeField(_("e-mail due at"), null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
+    email_error = models.TextField(_("e-mail error"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -272,6 +422,12 @@ class Notification(models.Model):
                 fields=["recipient"],
                 condition=Q(read_at__isnull=True),
                 name="notification_unread_idx",
+            ),
+            # The outbox: what is due to be e-mailed.
+            models.Index(
+                fields=["email_due_at"],
+                condition=Q(email_due_at__isnull=False),
+                name="notification_email_due_idx",
             ),
         ]
 

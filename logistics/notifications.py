@@ -9,8 +9,9 @@ An app registers the kinds of message it sends, once, at import (usually in
 
 and sends with `notify(users, ASSIGNED, url=..., number="#12", technician="王师傅")` inside the
 service's transaction. The text is rendered when read, in the reader's language; params must be
-plain values (numbers, names), not words that need translating. E-mails go out after the
-transaction commits, in Chinese and English, from a Celery task.
+plain values (numbers, names), not words that need translating. E-mails, in Chinese and
+English, go through the outbox (logistics.outbox): due once the transaction commits, sent by a
+worker at once and, whatever happens to that message, by the periodic sender.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from logistics.models import Notification
+from logistics.publishing import publish
 
 UNREAD_CACHE_SECONDS = 300
 
@@ -68,16 +70,26 @@ def notify(recipients, kind: NotificationKind, *, url: str = "", **params) -> li
         users.append(user)
     if not users:
         return []
+    now = timezone.now()
     created = Notification.objects.bulk_create(
-        [Notification(recipient=u, kind=kind.key, params=params, url=url) for u in users]
+        [
+            Notification(
+                recipient=u,
+                kind=kind.key,
+                params=params,
+                url=url,
+                email_due_at=now if u.email else None,
+            )
+            for u in users
+        ]
     )
-    for user in users:
-        cache.delete(_unread_key(user.pk))
+    cache.delete_many([_unread_key(user.pk) for user in users])
     to_email = [n.pk for n, u in zip(created, users, strict=True) if u.email and n.pk]
     if to_email:
-        from logistics.tasks import send_notification_emails
-
-        transaction.on_commit(lambda: send_notification_emails.delay(to_email))
+        # Best effort, at once; the periodic sender covers a message the broker did not take.
+        transaction.on_commit(
+            lambda: publish("logistics.tasks.send_due_emails", kwargs={"ids": to_email})
+        )
     return created
 
 

@@ -8,10 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.beat import BeatLazyFunc
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from logistics.schedule import nightly_date
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -134,9 +137,13 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, working as "no cache" while Redis is down (logistics.cache):
+            # pages keep answering; a short socket timeout bounds what an unreachable Redis
+            # costs them.
+            "BACKEND": "logistics.cache.ResilientRedisCache",
             "LOCATION": env.str("REDIS_CACHE_URL", default=REDIS_URL),
             "KEY_PREFIX": "portal",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -148,25 +155,74 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it has finished, and given back to the queue when the process
+# running it dies (kill -9, out of memory): no task is lost with its worker. Tasks must
+# therefore be safe to run twice; the nightly jobs are (logistics.nightly).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# With late acknowledgement Redis hands an unacknowledged task to another worker after this
-# long; it must exceed the longest task (the nightly jobs: 1 hour) or the task runs twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# Sending a task from a request must not hold it up when the broker is away: connect within a
+# second, retry a publish once, then give up (logistics.publishing logs it; the outbox and the
+# nightly watchdog pick up what the message would have done).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+# With late acknowledgement Redis hands a task that was taken but not acknowledged to another
+# worker after `visibility_timeout`; it must exceed the longest task's hard time limit (the
+# nightly jobs': a system check makes sure), or a long task would run twice. A task whose whole
+# worker died is therefore redelivered only after this long; the nightly watchdog does not wait
+# for that (it sees the run's lock released at once).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 60 * 60,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+}
 CELERY_BEAT_SCHEDULE = {
-    # The nightly jobs (safety inspection, satisfaction surveys, housekeeping) for the day
-    # that is ending: late enough that the buildings' zero reports are in, early enough to
-    # finish before the day shift plans its rounds. Safe to run twice (JobRun records).
+    # The nightly jobs for the day that is ending (late enough that the day's work is in, early
+    # enough to finish before the day shift starts): repairs nobody confirmed, the seal chain's
+    # anchor, expired sessions. The date is fixed when beat sends the task, so a delivery
+    # delayed past midnight still does that day; the task also catches up the dates each job
+    # missed since its last success. Two beats would send it twice: harmless, each job runs
+    # once per date (logistics.nightly).
     "nightly-jobs": {
-        "task": "logistics.tasks.run_nightly_jobs",
+        "task": "logistics.tasks.nightly",
         "schedule": crontab(hour=23, minute=30),
+        "kwargs": {"for_date": BeatLazyFunc(nightly_date)},
+    },
+    # Runs left "running" by a dead worker are marked abandoned, unfinished dates retried with
+    # backoff, and given up with an alert after NIGHTLY_JOB_MAX_ATTEMPTS.
+    "nightly-watchdog": {
+        "task": "logistics.tasks.nightly_watchdog",
+        "schedule": crontab(minute="*/5"),
+    },
+    # The e-mail outbox: every notification e-mail that is due and was not sent at once (the
+    # broker was down, the mail server refused, a worker died).
+    "email-outbox": {
+        "task": "logistics.tasks.send_due_emails",
+        "schedule": crontab(minute="*/2"),
     },
 }
+
+# The nightly-job engine (logistics.nightly, docs/operations.md "Nightly jobs").
+# How many past dates the nightly run catches up, at most, for a job that missed them.
+NIGHTLY_CATCH_UP_DAYS = env.int("NIGHTLY_CATCH_UP_DAYS", default=7)
+# Attempts a job gets per date (the first and the watchdog's retries) before an alert.
+NIGHTLY_JOB_MAX_ATTEMPTS = env.int("NIGHTLY_JOB_MAX_ATTEMPTS", default=4)
+# The first retry's delay after a failed attempt; it doubles with each attempt (at most 1 h).
+NIGHTLY_RETRY_DELAY_SECONDS = env.int("NIGHTLY_RETRY_DELAY_SECONDS", default=300)
+# Until this hour of the morning, "tonight's run" means the day that ended at midnight.
+NIGHTLY_DAY_ENDS_AT_HOUR = 6
 
 # --- Authentication -------------------------------------------------------------------------
 
@@ -341,6 +397,11 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
 # unset, e-mails are printed to the console (development).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="logistics@localhost")
+# Seconds any step of talking to the mail server may take (connect, each command): a slow
+# server delays the outbox, never a page (e-mails are sent by a worker).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Attempts per e-mail before the outbox gives it up (1, 2, 4, … minutes apart).
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Repairs: days a reporter has to confirm (or reopen) a finished repair before it is confirmed

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
@@ -9,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from logistics import health
 from logistics.access import grants_of
 from logistics.api.errors import json_not_found, json_server_error
 from logistics.forms import LoginForm, PortalPasswordChangeForm
@@ -75,10 +75,13 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @require_GET
 @never_cache
 def healthz(request):
-    """For the load balancer: the process answers and reaches its database."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """For the load balancer (docs/operations.md): 200 while the portal can serve, "ok" or
+    "degraded" (Redis, as cache or broker, unreachable: pages work, e-mails and jobs wait);
+    503 "down" when its database is unreachable."""
+    status, checks = health.report()
+    return JsonResponse(
+        {"status": status, "checks": checks}, status=503 if status == "down" else 200
+    )
 
 
 def not_found(request, exception=None):

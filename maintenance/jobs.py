@@ -1,4 +1,4 @@
-"""The maintenance app's nightly jobs (run by logistics.jobs.run_nightly_jobs)."""
+"""The maintenance app's nightly jobs (run by the kernel's engine, logistics.nightly)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from logistics.jobs import nightly_job
+from logistics.nightly import JobContext, nightly_job
 from maintenance import services
+
+BATCH = 1000
 
 
 def end_of_day(for_date: date) -> datetime:
@@ -19,11 +21,16 @@ def end_of_day(for_date: date) -> datetime:
     )
 
 
-@nightly_job("maintenance.auto_confirm")
-def auto_confirm(for_date: date) -> int:
+@nightly_job("maintenance.auto_confirm", time_limit=timedelta(minutes=30))
+def auto_confirm(run: JobContext) -> None:
     """Close the finished repairs whose reporter did not confirm or reopen them within
-    REPAIR_CONFIRM_DAYS by the end of `for_date`; they can still rate them afterwards.
+    REPAIR_CONFIRM_DAYS by the end of the run's date; they can still rate them afterwards.
 
     The scheduled run (23:30) takes the present instead, so no ticket is stamped closed at a
     time still to come; what it leaves is due, and closed, the next night."""
-    return services.auto_confirm_due(min(end_of_day(for_date), timezone.now()))
+    now = min(end_of_day(run.for_date), timezone.now())
+    run.each_batch(
+        services.tickets_due_for_auto_confirm(now),
+        lambda ids: services.auto_confirm_tickets(ids, now=now),
+        size=BATCH,
+    )

@@ -1,14 +1,14 @@
-"""The quality app's nightly jobs (run by logistics.jobs)."""
+"""The quality app's nightly jobs (run by the kernel's engine, logistics.nightly)."""
 
-from datetime import date
+from datetime import timedelta
 
-from logistics.jobs import nightly_job
+from logistics.nightly import JobContext, nightly_job
 from quality import seals
 
 
-@nightly_job("quality.anchor_seal_chain")
-def anchor_seal_chain(for_date: date) -> int:
+@nightly_job("quality.anchor_seal_chain", time_limit=timedelta(minutes=10))
+def anchor_seal_chain(run: JobContext) -> None:
     """Write down the head of the inspection seal chain, so that a later rewrite of the chain
     (every seal recomputed from some record on) cannot agree with it. Nothing when the chain
     is empty or its head is already anchored: safe to run twice."""
-    return 1 if seals.anchor_now() is not None else 0
+    run.step("anchor", lambda: 1 if seals.anchor_now() is not None else 0)

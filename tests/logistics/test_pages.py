@@ -175,7 +175,13 @@ def test_unknown_page_is_a_friendly_404(client):
     assert "Page not found" in response.content.decode()
 
 
-def test_health_check_reaches_the_database(client):
+def test_health_check_reaches_the_database_and_says_what_else_it_uses(client, settings):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"] == "ok"
+    if settings.REDIS_URL:
+        assert body["checks"] == {"database": "ok", "cache": "ok", "broker": "not used"}
+    else:
+        assert body["checks"] == {"database": "ok", "cache": "not used", "broker": "not used"}

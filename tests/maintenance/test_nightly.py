@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from logistics import tasks
-from logistics.jobs import NIGHTLY_JOBS, run_nightly_jobs
 from logistics.models import JobRun
+from logistics.nightly import NIGHTLY_JOBS, run_nightly_jobs
 from maintenance import jobs
 from maintenance.models import Ticket, TicketEvent
 from tests import factories as f
@@ -53,8 +53,9 @@ def _done(room, plumber, finished_at, category_code="plumbing"):
     )
 
 
-def test_the_job_is_declared():
+def test_the_job_is_declared_with_its_own_time_limit():
     assert NIGHTLY_JOBS["maintenance.auto_confirm"] is jobs.auto_confirm
+    assert jobs.auto_confirm.time_limit == 30 * 60
 
 
 def test_end_of_day_is_the_last_instant_of_the_local_date(day):
@@ -108,16 +109,16 @@ def test_due_repairs_are_closed_and_the_rest_left_alone(room, student, plumber, 
 def test_a_second_run_for_the_same_date_changes_nothing(room, student, plumber, day):
     # Given the job ran for a date
     _done(room, plumber, _at(day, -24 * 4))
-    first = run_nightly_jobs(day, trigger="test")
-    assert {r.job: r.items for r in first}["maintenance.auto_confirm"] == 1
+    first = run_nightly_jobs(day, trigger="test", jobs=["maintenance.auto_confirm"])
+    assert first[0].run.items == 1
     # and a repair became due for that date afterwards (a late correction, say)
     late = _done(room, plumber, _at(day, -24 * 4), category_code="electrical")
 
     # When the jobs run again for the same date
-    second = run_nightly_jobs(day, trigger="test")
+    second = run_nightly_jobs(day, trigger="test", jobs=["maintenance.auto_confirm"])
 
     # Then the job is skipped: no second run, the late repair is left to the next date's run
-    assert "maintenance.auto_confirm" not in {r.job for r in second}
+    assert second[0].state == "already_done" and second[0].run is None
     late.refresh_from_db()
     assert late.status == Ticket.Status.DONE
     assert JobRun.objects.filter(job="maintenance.auto_confirm", for_date=day).count() == 1
@@ -131,8 +132,8 @@ def test_a_second_run_for_the_same_date_changes_nothing(room, student, plumber, 
 def test_a_past_date_is_decided_as_of_its_own_end_not_as_of_today(room, student, plumber, day):
     # A repair finished two days before the date was not yet due then, though it is today.
     not_due_then = _done(room, plumber, _at(day, -48))
-    run = run_nightly_jobs(day, trigger="test")
-    assert {r.job: r.items for r in run}["maintenance.auto_confirm"] == 0
+    (outcome,) = run_nightly_jobs(day, trigger="test", jobs=["maintenance.auto_confirm"])
+    assert outcome.run.items == 0
     not_due_then.refresh_from_db()
     assert not_due_then.status == Ticket.Status.DONE
 
@@ -149,8 +150,8 @@ def test_todays_run_never_closes_a_ticket_at_a_time_still_to_come(room, student,
 
 def test_the_scheduled_task_reports_the_job(room, student, plumber, day):
     _done(room, plumber, _at(day, -24 * 4))
-    result = tasks.run_nightly_jobs.delay(day.isoformat(), "test").get()
-    assert result["maintenance.auto_confirm"] == "succeeded"
+    result = tasks.run_nightly_job.delay("maintenance.auto_confirm", day.isoformat(), "test").get()
+    assert (result["state"], result["items"]) == ("succeeded", 1)
 
 
 def test_the_reporter_may_still_rate_an_automatically_closed_repair(room, student, plumber, day):
@@ -192,11 +193,13 @@ def test_the_job_is_bulk_its_queries_do_not_grow_with_due_tickets(
         ]
     )
 
-    # When the job's work runs, it takes the same statements for 3 as for 30: a savepoint, the
-    # due ids (locked), one UPDATE of them all, one INSERT of all the events, the release
-    with django_assert_num_queries(5):
-        closed = jobs.auto_confirm(day)
+    # When the job's work runs, it takes the same statements for 3 as for 30 (one batch): the
+    # batch's ids, a savepoint, the due ones among them (locked), one UPDATE of them all, one
+    # INSERT of all the events, the release, and the empty next page of ids
+    with django_assert_num_queries(7):
+        run = jobs.auto_confirm(day)
 
-    assert closed == count
+    assert run.items == count
+    assert Ticket.objects.filter(status=Ticket.Status.CLOSED, auto_confirmed=True).count() == count
     assert Ticket.objects.filter(status=Ticket.Status.CLOSED, auto_confirmed=True).count() == count
     assert TicketEvent.objects.filter(kind=TicketEvent.Kind.AUTO_CONFIRMED).count() == count

@@ -290,14 +290,14 @@ def test_a_rewritten_tail_without_an_anchor_after_it_links_up(chain):
 
 def test_anchors_are_idempotent_and_the_nightly_job_writes_them(chain):
     job = NIGHTLY_JOBS["quality.anchor_seal_chain"]
-    assert job(None) == 1
-    assert job(None) == 0  # the head is already anchored
+    assert job().items == 1
+    assert job().items == 0  # the head is already anchored
     assert ChainAnchor.objects.get().sequence == 5
 
 
 def test_no_anchor_for_an_empty_chain():
     assert seals.anchor_now() is None
-    assert NIGHTLY_JOBS["quality.anchor_seal_chain"](None) == 0
+    assert NIGHTLY_JOBS["quality.anchor_seal_chain"]().items == 0
 
 
 # --- The command -----------------------------------------------------------------------------

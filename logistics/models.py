@@ -216,6 +216,9 @@ class JobRun(models.Model):
     items = models.PositiveIntegerField(_("items"), default=0)
     failures = models.PositiveIntegerField(_("failed items"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # When the watchdog last sent a retry of this unfinished run's date: not again while that
+    # retry may still be queued.
+    retry_sent_at = models.DateTimeField(_("retry sent at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

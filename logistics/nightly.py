@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -58,6 +58,11 @@ logger = logging.getLogger("logistics.nightly")
 # Failed items kept per run (all are counted; an operator needs examples, not 60,000 rows).
 FAILURES_KEPT = 1000
 DEFAULT_BATCH = 500
+
+
+class LockLost(Exception):
+    """The database connection holding the job's lock is gone (the database restarted, or the
+    session was killed): the run must stop, or it would go on unprotected on a new one."""
 
 
 class JobIncomplete(Exception):
@@ -129,7 +134,14 @@ class JobContext:
     run: JobRun | None
     items: int = 0
     failures: int = 0
+    # The database connection that holds the job's lock (PostgreSQL): Django would open a new
+    # one, silently, after losing it; the run checks before every batch that it has not.
+    lock_holder: object | None = None
     _pending_failures: list[JobItemFailure] = field(default_factory=list)
+
+    def check_lock(self) -> None:
+        if self.lock_holder is not None and connection.connection is not self.lock_holder:
+            raise LockLost("the database connection holding the job's lock was lost")
 
     def each_batch(
         self,
@@ -147,6 +159,7 @@ class JobContext:
         heartbeat are written, so an operator (and the watchdog) see it progress."""
         last = None
         while True:
+            self.check_lock()
             page = items.order_by("pk")
             if last is not None:
                 page = page.filter(pk__gt=last)
@@ -167,6 +180,7 @@ class JobContext:
     def step(self, label: str, handle: Callable[[], int | None]) -> None:
         """Do one indivisible piece of work in its own transaction (a job that is not a walk
         over items); a failure is recorded under `label` like a failed item."""
+        self.check_lock()
         try:
             with transaction.atomic():
                 done = handle()
@@ -177,6 +191,7 @@ class JobContext:
         self.flush()
 
     def _one(self, handle, key) -> None:
+        self.check_lock()
         try:
             with transaction.atomic():
                 done = handle([key])
@@ -217,7 +232,9 @@ def _reraise_if_fatal(error: Exception) -> None:
 
     if isinstance(error, SoftTimeLimitExceeded):
         raise error
-    if isinstance(error, DatabaseError) and not connection.is_usable():
+    if isinstance(error, LockLost):
+        raise error
+    if isinstance(error, DatabaseError | InterfaceError) and not connection.is_usable():
         raise error
 
 
@@ -290,7 +307,12 @@ def run_job(
 
 
 def _work(job: NightlyJob, run: JobRun) -> Outcome:
-    context = JobContext(job=job, for_date=run.for_date, run=run)
+    context = JobContext(
+        job=job,
+        for_date=run.for_date,
+        run=run,
+        lock_holder=connection.connection if _advisory_locks() else None,
+    )
     try:
         job.work(context)
         context.flush()
@@ -324,11 +346,20 @@ def _work(job: NightlyJob, run: JobRun) -> Outcome:
 
 
 def _finish(run: JobRun, context: JobContext, status: str, error: str) -> None:
+    """Record how the run ended, unless it is no longer running: a run that lost its lock may
+    have been marked abandoned (and retried) by another process meanwhile, which stands."""
     run.status = status
     run.items, run.failures = context.items, context.failures
     run.error = error
     run.finished_at = run.heartbeat_at = timezone.now()
-    run.save(update_fields=["status", "items", "failures", "error", "finished_at", "heartbeat_at"])
+    JobRun.objects.filter(pk=run.pk, status=JobRun.Status.RUNNING).update(
+        status=status,
+        items=run.items,
+        failures=run.failures,
+        error=error,
+        finished_at=run.finished_at,
+        heartbeat_at=run.heartbeat_at,
+    )
 
 
 def _after_unfinished(run: JobRun) -> None:
@@ -534,9 +565,15 @@ def watchdog(
             if attempts[key] >= settings.NIGHTLY_JOB_MAX_ATTEMPTS:
                 _give_up(*key)
                 report.gave_up.append(key)
-            elif (run.finished_at or run.started_at) + retry_delay(
-                attempts[key]
-            ) <= now and enqueue(*key):
+                continue
+            due = (run.finished_at or run.started_at) + retry_delay(attempts[key]) <= now
+            # A retry sent and not yet started is waiting in the queue: not twice, unless it
+            # has had time enough to run (the broker lost it).
+            pending = run.retry_sent_at is not None and (
+                now - run.retry_sent_at < NIGHTLY_JOBS[run.job].stale_after
+            )
+            if due and not pending and enqueue(*key):
+                JobRun.objects.filter(pk=run.pk).update(retry_sent_at=now)
                 report.retries.append(key)
     return report
 

@@ -48,6 +48,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='jobrun',
+            name='retry_sent_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='retry sent at'),
+        ),
+        migrations.AddField(
+            model_name='jobrun',
             name='worker',
             field=models.CharField(blank=True, max_length=120, verbose_name='worker'),
         ),

@@ -334,6 +334,13 @@ def test_the_watchdog_retries_an_unfinished_date_after_its_backoff(job, settings
     # after it, the date is sent again
     report = nightly.watchdog(timezone.now() + timedelta(minutes=6), enqueue=enqueue)
     assert sent == report.retries == [(job, failed.for_date)]
+    # once: while the retry may still wait in the queue, it is not sent again,
+    nightly.watchdog(timezone.now() + timedelta(minutes=8), enqueue=enqueue)
+    assert len(sent) == 1
+    # unless it never started (the broker lost it): then it is sent again
+    lost = timezone.now() + timedelta(minutes=6) + NIGHTLY_JOBS[job].stale_after
+    nightly.watchdog(lost + timedelta(seconds=1), enqueue=enqueue)
+    assert len(sent) == 2
     # and the second attempt's backoff is twice as long.
     assert nightly.retry_delay(2) == timedelta(minutes=10)
     assert nightly.retry_delay(20) == timedelta(hours=1)

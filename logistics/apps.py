@@ -10,6 +10,7 @@ class LogisticsConfig(AppConfig):
     def ready(self):
         # Each app declares its hall entries, nightly jobs, demo data, notification kinds and
         # alert kinds and audiences in modules of these names; the kernel finds them without
-        # importing any app by name.
-        autodiscover_modules("hall", "jobs", "demo", "notifications", "alerts")
+        # importing any app by name. Its Celery tasks too: a web process sends tasks by name
+        # (logistics.publishing), and Celery itself imports them only in workers.
+        autodiscover_modules("hall", "jobs", "demo", "notifications", "alerts", "tasks")
         from logistics import checks  # noqa: F401 - registers the system checks

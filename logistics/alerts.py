@@ -91,6 +91,19 @@ JOB_ABANDONED = alert_kind(
 ALERT_RAISED = notification_kind("kernel.alert", _("Alert: %(message)s"))
 
 
+# What an alert's subject is, as the API names it: {"app_label.model": field}. Apps are named
+# as data, so the kernel imports none of them.
+SUBJECT_FIELDS = {"apartments.building": "building", "dining.canteen": "canteen"}
+
+
+def subject_field(alert: Alert) -> str | None:
+    """ "building", "canteen"… for the alert's subject, or None."""
+    if alert.subject_type_id is None:
+        return None
+    kind = ContentType.objects.get_for_id(alert.subject_type_id)
+    return SUBJECT_FIELDS.get(f"{kind.app_label}.{kind.model}")
+
+
 # --- Audiences: who must act ---------------------------------------------------------------
 
 

@@ -153,6 +153,24 @@ hall_entry(
     position=910,
 )
 hall_entry(
+    key="kernel.alerts",
+    title=_("Alerts"),
+    description=_("What you must act on: missing reports, overdue records, failed jobs."),
+    url_name="alerts",
+    icon="exclamation-triangle",
+    roles=STAFF_ROLES,
+    position=890,
+)
+hall_entry(
+    key="kernel.jobs",
+    title=_("Nightly jobs"),
+    description=_("Each night's runs, their failed items, and running a date again."),
+    url_name="jobs",
+    icon="moon-stars",
+    roles=(Role.ADMIN,),
+    position=915,
+)
+hall_entry(
     key="kernel.api_docs",
     title=_("API documentation"),
     description=_("The interface for the mobile app and the WeChat mini-program."),

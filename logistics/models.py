@@ -3,6 +3,7 @@ records that cut across them (roles, the audit trail, background job runs)."""
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
@@ -318,6 +319,7 @@ class Alert(models.Model):
         ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     subject_id = models.PositiveBigIntegerField(_("subject id"), null=True, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
     params = models.JSONField(_("details"), default=dict, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("raised at"), default=timezone.now)

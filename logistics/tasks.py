@@ -63,15 +63,20 @@ def run_nightly(for_date: str | None = None, trigger: str = "schedule") -> dict:
     acks_late=True,
     reject_on_worker_lost=True,
 )
-def run_nightly_job(self, job: str, for_date: str, trigger: str = "schedule") -> dict:
+def run_nightly_job(
+    self, job: str, for_date: str, trigger: str = "schedule", automatic: bool = True
+) -> dict:
     """Run one nightly job for one date (see logistics.nightly). Fails (JobIncomplete, logged
-    at ERROR by Celery) when the date is not done; the watchdog retries it."""
+    at ERROR by Celery) when the date is not done; the watchdog retries it. An operator's run
+    (`automatic=False`, from the job page) is tried even after the date used up its attempts."""
     if job not in nightly.NIGHTLY_JOBS:
         logger.error("unknown nightly job %s (not in this code version)", job)
         raise nightly.JobIncomplete(f"unknown nightly job {job}")
     if (self.request.delivery_info or {}).get("redelivered"):
         trigger = "redelivery"
-    outcome = nightly.run_job(job, date.fromisoformat(for_date), trigger=trigger)
+    outcome = nightly.run_job(
+        job, date.fromisoformat(for_date), trigger=trigger, automatic=automatic
+    )
     result = {
         "job": job,
         "date": for_date,

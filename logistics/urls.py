@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from logistics import views, views_notifications, views_photos
+from logistics import views, views_alerts, views_jobs, views_notifications, views_photos
 
 api_v1 = [
     path("", include("logistics.api.urls")),
@@ -28,6 +28,12 @@ urlpatterns = [
     path(
         "notifications/<int:pk>/", views_notifications.notification_open, name="notification_open"
     ),
+    # alerts: what staff must act on; the nightly jobs for administrators
+    path("alerts/", views_alerts.alert_list, name="alerts"),
+    path("alerts/<int:pk>/resolve/", views_alerts.alert_resolve_view, name="alert_resolve"),
+    path("jobs/", views_jobs.job_list, name="jobs"),
+    path("jobs/runs/<int:pk>/", views_jobs.job_run, name="job_run"),
+    path("jobs/run/", views_jobs.job_rerun, name="job_rerun"),
     path("apartments/", include("apartments.urls")),
     path("repairs/", include("maintenance.urls")),
     path("quality/", include("quality.urls")),

@@ -1,7 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from logistics.models import Campus, Department, Role
+from logistics.alerts import alert_text, subject_field
+from logistics.models import Alert, Campus, Department, Role
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -44,3 +45,67 @@ class DepartmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Department
         fields = ["id", "code", "name", "service_areas"]
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    """An alert as CONTRACT.md has it (ids; null where they do not apply), with its state."""
+
+    date = serializers.DateField(source="for_date", allow_null=True)
+    campus = serializers.IntegerField(source="campus_id", allow_null=True)
+    building = serializers.SerializerMethodField()
+    canteen = serializers.SerializerMethodField()
+    subject = serializers.SerializerMethodField(help_text="What it is about, readable.")
+    message = serializers.SerializerMethodField()
+    resolved_by = serializers.SerializerMethodField(help_text="Username; null if the system.")
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "kind",
+            "severity",
+            "date",
+            "campus",
+            "building",
+            "canteen",
+            "subject",
+            "message",
+            "url",
+            "created_at",
+            "last_seen_at",
+            "times_seen",
+            "resolved_at",
+            "resolved_by",
+            "resolution_note",
+        ]
+
+    def _subject_id(self, alert, field) -> int | None:
+        return alert.subject_id if subject_field(alert) == field else None
+
+    def get_building(self, alert) -> int | None:
+        return self._subject_id(alert, "building")
+
+    def get_canteen(self, alert) -> int | None:
+        return self._subject_id(alert, "canteen")
+
+    def get_subject(self, alert) -> str | None:
+        return str(alert.subject) if alert.subject is not None else None
+
+    def get_message(self, alert) -> str:
+        return alert_text(alert)
+
+    def get_resolved_by(self, alert) -> str | None:
+        return alert.resolved_by.username if alert.resolved_by else None
+
+
+class AlertResolveSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=2000, label=_("note"), help_text="What was done about it (required)."
+    )
+
+
+class AlertErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )

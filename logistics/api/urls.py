@@ -9,4 +9,6 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
     path("campuses/", views.CampusList.as_view(), name="api-campuses"),
     path("departments/", views.DepartmentList.as_view(), name="api-departments"),
+    path("alerts/", views.AlertList.as_view(), name="api-alerts"),
+    path("alerts/<int:pk>/resolve/", views.AlertResolve.as_view(), name="api-alert-resolve"),
 ]

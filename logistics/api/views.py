@@ -1,6 +1,7 @@
+import django_filters
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
@@ -10,14 +11,18 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from logistics.access import grants_of
+from logistics.alerts import AlertClosed, AlertInvalid, alert_resolve, alerts_for
 from logistics.api.serializers import (
+    AlertErrorSerializer,
+    AlertResolveSerializer,
+    AlertSerializer,
     CampusSerializer,
     DepartmentSerializer,
     MeSerializer,
     TokenRequestSerializer,
     TokenSerializer,
 )
-from logistics.models import Campus, Department, Role
+from logistics.models import Alert, Campus, Department, Role
 
 
 class TokenView(APIView):
@@ -78,3 +83,87 @@ class CampusList(generics.ListAPIView):
 class DepartmentList(generics.ListAPIView):
     serializer_class = DepartmentSerializer
     queryset = Department.objects.prefetch_related("service_areas").order_by("code")
+
+
+# --- Alerts ----------------------------------------------------------------------------------
+
+
+class AlertFilter(django_filters.FilterSet):
+    kind = django_filters.CharFilter(help_text="One kind, e.g. zero_report_missing.")
+    date = django_filters.DateFilter(field_name="for_date", help_text="YYYY-MM-DD.")
+    state = django_filters.ChoiceFilter(
+        choices=[("open", "open"), ("resolved", "resolved")],
+        method="filter_state",
+        empty_label=None,
+        help_text="open (the default) or resolved.",
+    )
+
+    class Meta:
+        model = Alert
+        fields = ["kind", "date", "state"]
+
+    def filter_state(self, queryset, name, value):
+        return queryset.filter(resolved_at__isnull=value != "resolved")
+
+    def filter_queryset(self, queryset):
+        if not self.form.cleaned_data.get("state"):
+            queryset = queryset.filter(resolved_at__isnull=True)
+        return super().filter_queryset(queryset)
+
+
+ALERT_TAGS = ["alerts"]
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="alerts_list",
+        summary="The alerts the caller must act on",
+        description="Open alerts, newest first (`?state=resolved` for the resolved ones): "
+        "those of the caller's roles in their scope (a dorm manager's buildings, a dining "
+        "manager's canteens…); administrators see all, anyone without a staff role none.",
+        responses={200: AlertSerializer(many=True), 400: AlertErrorSerializer},
+        tags=ALERT_TAGS,
+    )
+)
+class AlertList(generics.ListAPIView):
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilter
+
+    def get_queryset(self):
+        return (
+            alerts_for(self.request.user)
+            .select_related("resolved_by")
+            .prefetch_related("subject")
+            .order_by("-created_at", "-id")
+        )
+
+
+class AlertResolve(APIView):
+    @extend_schema(
+        operation_id="alerts_resolve",
+        summary="Resolve an alert",
+        description="Closes the alert for everyone, with a note saying what was done. 404 for "
+        "an alert the caller does not act on; 409 if it was resolved already.",
+        request=AlertResolveSerializer,
+        responses={
+            200: AlertSerializer,
+            400: OpenApiResponse(AlertErrorSerializer, description="No note, or too long."),
+            404: OpenApiResponse(AlertErrorSerializer, description="No such alert for you."),
+            409: OpenApiResponse(AlertErrorSerializer, description="Resolved already."),
+        },
+        tags=ALERT_TAGS,
+    )
+    def post(self, request, pk: int):
+        alert = generics.get_object_or_404(alerts_for(request.user), pk=pk)
+        data = AlertResolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            alert = alert_resolve(actor=request.user, alert=alert, note=data.validated_data["note"])
+        except AlertClosed as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        except AlertInvalid as error:
+            return Response(
+                {"detail": error.message, "errors": {error.field or "note": [error.message]}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(AlertSerializer(alert).data)

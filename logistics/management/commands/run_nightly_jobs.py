@@ -48,7 +48,8 @@ def describe(outcome: Outcome) -> tuple[str, bool]:
     if outcome.state == Outcome.ALREADY_DONE:
         return "already done, skipped", True
     if outcome.state == Outcome.ALREADY_RUNNING:
-        where = f" (run {run.pk} on {run.worker}, since {run.started_at:%H:%M:%S})" if run else ""
+        since = timezone.localtime(run.started_at) if run else None
+        where = f" (run {run.pk} on {run.worker}, since {since:%H:%M:%S})" if run else ""
         return f"already running elsewhere{where}, skipped", True
     if outcome.state == JobRun.Status.SUCCEEDED:
         return f"{run.items} items in {run.duration}", True

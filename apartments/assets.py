@@ -2,7 +2,7 @@
 fittings with their tags and condition, and who may see them.
 
 Reads (selectors) and writes (services) of the asset feature live here; the import of
-assets from a spreadsheet is the "assets" kind of apartments/imports.py. Move-out
+assets from a spreadsheet is the "assets" kind of apartments/imports/. Move-out
 inspections and stocktakes read `room_assets()` and change a fitting's condition through
 `asset_condition_set()`.
 """

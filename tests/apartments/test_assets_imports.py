@@ -1,4 +1,4 @@
-"""The asset import (the "assets" kind of apartments/imports.py, `import_assets`): assets by
+"""The asset import (the "assets" kind of apartments/imports/, `import_assets`): assets by
 tag into rooms or storerooms, all or nothing, every bad row reported, re-imports update."""
 
 import datetime

@@ -1,5 +1,5 @@
 """The room and resident imports (CONTRACT.md, "Management commands"): the engine in
-apartments/imports.py through the two commands, with files built in the tests."""
+the apartments/imports package through the two commands, with files built in the tests."""
 
 import csv
 import io
@@ -524,12 +524,12 @@ def test_xlsx_line_numbers_count_blank_rows(campuses):
 
 
 def test_size_and_row_limits(campuses, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(imports.reader, "MAX_FILE_BYTES", 100)
     report = engine("rooms", data=b"x" * 101)
     assert [str(e) for e in report.errors] == ["The file is larger than 20 MB."]
 
-    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 20 * 1024 * 1024)
-    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    monkeypatch.setattr(imports.reader, "MAX_FILE_BYTES", 20 * 1024 * 1024)
+    monkeypatch.setattr(imports.reader, "MAX_ROWS", 2)
     rows = [ROOM_HEADER_EN] + [["songbei", "S01", "1", str(n), "1", "M"] for n in range(3)]
     report = engine("rooms", rows)
     assert [str(e) for e in report.errors] == [

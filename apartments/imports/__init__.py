@@ -11,7 +11,9 @@ queries in batches, so the number of queries does not grow with the rows (a 30,0
 file imports in seconds: bench/import_residents.py).
 
 Every value from a file is only ever text: nothing is evaluated, control characters are
-refused, and a value starting with = + - @ is stored as it is.
+refused, and so is a code or name starting with = + - @ (a spreadsheet would run it as a
+formula once the value is exported or pasted there). Campuses are created only when asked
+(`import_rooms --create-campuses`, or an administrator's tick on the upload page).
 
 The package, one module per concern (each imports only those above it):
 
@@ -57,6 +59,12 @@ def may_import(user) -> bool:
     return apartment_head_campuses(user) is ALL
 
 
+def may_create_campuses(user) -> bool:
+    """Creating a campus is an administrator's decision (the admin site, or a first room
+    import with --create-campuses)."""
+    return Role.ADMIN in roles_of(user)
+
+
 IMPORTERS: dict[str, type[_Importer]] = {
     ImportKind.ROOMS: RoomImporter,
     ImportKind.RESIDENTS: ResidentImporter,
@@ -65,15 +73,28 @@ IMPORTERS: dict[str, type[_Importer]] = {
 
 
 def run_import(
-    kind: str, *, data: bytes, file_name: str, actor=None, dry_run=False
+    kind: str, *, data: bytes, file_name: str, actor=None, dry_run=False, create_campuses=False
 ) -> ImportReport:
-    """Import `data` (the file's bytes) as rooms or residents; see the module's docstring."""
-    return IMPORTERS[kind](file_name=file_name, actor=actor, dry_run=dry_run).run(data)
+    """Import `data` (the file's bytes) as `kind`; see the module's docstring. Only a rooms
+    import may `create_campuses` (those the file names that do not exist yet)."""
+    options = {}
+    if create_campuses:
+        if kind != ImportKind.ROOMS:
+            raise ValueError("only rooms imports create campuses")
+        options["create_campuses"] = True
+    return IMPORTERS[kind](file_name=file_name, actor=actor, dry_run=dry_run, **options).run(data)
 
 
-def import_rooms(*, data: bytes, file_name: str, actor=None, dry_run=False) -> ImportReport:
+def import_rooms(
+    *, data: bytes, file_name: str, actor=None, dry_run=False, create_campuses=False
+) -> ImportReport:
     return run_import(
-        ImportKind.ROOMS, data=data, file_name=file_name, actor=actor, dry_run=dry_run
+        ImportKind.ROOMS,
+        data=data,
+        file_name=file_name,
+        actor=actor,
+        dry_run=dry_run,
+        create_campuses=create_campuses,
     )
 
 
@@ -149,6 +170,7 @@ __all__ = [
     "import_assets",
     "import_residents",
     "import_rooms",
+    "may_create_campuses",
     "may_import",
     "read_limited",
     "read_table",

@@ -197,7 +197,7 @@ class AssetImporter(_Importer):
         for row in rows:
             errors_before = len(report.errors)
             self.required(row, "campus", "type", "tag")
-            tag = self.text(row, "tag", tag_max)
+            tag = self.code_or_name(row, "tag", tag_max)
             building = self.text(row, "building", building_max)
             room = self.text(row, "room", room_max)
             storeroom = self.text(row, "storeroom", storeroom_max)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from apartments.imports.bulk import _field_max
 from apartments.imports.reader import (
     ImportFileError,
     Table,
@@ -18,7 +19,9 @@ from apartments.imports.report import ImportReport
 from apartments.imports.values import (
     _EDGE_INVISIBLE,
     Column,
+    _campus_key,
     _Campuses,
+    _formula_start,
     _has_control,
     _header_key,
     _shown,
@@ -165,6 +168,24 @@ class _Importer(ABC):
             return None
         return value
 
+    def code_or_name(self, row: _Row, name: str, max_length: int) -> str | None:
+        """A value the import stores as a code or a name: text(), and never one a spreadsheet
+        would run as a formula when the value is exported or pasted there."""
+        value = self.text(row, name, max_length)
+        start = _formula_start(value or "")
+        if start:
+            self.fail(
+                row,
+                name,
+                _(
+                    "Starts with “%(char)s”: a spreadsheet would run it as a formula. Codes and "
+                    "names may not start with = + - or @."
+                )
+                % {"char": start},
+            )
+            return None
+        return value
+
     # The checks of one value: None, silently, for an empty value (required() reports those).
 
     def choice(self, row: _Row, name: str, mapping: dict, message: str, **extra) -> str | None:
@@ -195,9 +216,15 @@ class _Importer(ABC):
         if not value:
             return None
         campus = campuses.find(value)
-        if campus is None:
-            self.fail(row, "campus", campuses.unknown_message(value))
-        return campus
+        if campus is not None:
+            return campus
+        if campuses.create and not campuses.is_ambiguous(value):
+            if self.code_or_name(row, "campus", _field_max(Campus, "name")) is None:
+                return None
+            return campuses.to_create(value)
+        campuses.unknown.setdefault(_campus_key(value), value)
+        self.fail(row, "campus", campuses.unknown_message(value))
+        return None
 
     @abstractmethod
     def check(self, rows: list[_Row]):

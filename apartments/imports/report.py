@@ -50,6 +50,7 @@ class ImportReport:
     details: dict[str, int] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    campuses: list[str] = field(default_factory=list)  # rooms: the campuses the file creates
     written: bool = False
 
     @property
@@ -96,6 +97,12 @@ class ImportReport:
             % self.counts()
         )
         d = self.details
+        if self.campuses:
+            created = _("Campuses created: %(campuses)s.")
+            to_create = _("Campuses to create: %(campuses)s.")
+            lines.append(
+                (created if self.written else to_create) % {"campuses": ", ".join(self.campuses)}
+            )
         if self.kind == ImportKind.ROOMS and self.ok:
             lines.append(
                 _(

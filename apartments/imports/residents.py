@@ -76,6 +76,8 @@ _CATEGORIES = {
 }
 
 
+# The columns stored as a code or a name (never a value a spreadsheet would run as a formula).
+STORED_AS_NAMES = ("student_id", "name", "college", "class")
 _STUDENT_ID = re.compile(r"^[\w.@+-]+\Z")  # what a portal username may contain
 _PHONE = re.compile(r"^[0-9+\-() ]+\Z")
 
@@ -284,7 +286,15 @@ class ResidentImporter(_Importer):
         for row in rows:
             errors_before = len(self.report.errors)
             self.required(row, "student_id", "name", "gender", "category", "campus")
-            texts = {name: self.text(row, name, limit) for name, limit in maxima.items()}
+            # Codes and names are stored; a phone number's + starts a country code (its
+            # characters cannot make a formula that does anything); building and room are
+            # only looked up.
+            texts = {
+                name: (self.code_or_name if name in STORED_AS_NAMES else self.text)(
+                    row, name, limit
+                )
+                for name, limit in maxima.items()
+            }
             sid = texts["student_id"]
             if sid and not _STUDENT_ID.match(sid):
                 self.fail(

@@ -22,6 +22,7 @@ from apartments.imports.values import (
     _GENDERS,
     Column,
     _Campuses,
+    _shown,
 )
 from apartments.models import (
     Bed,
@@ -93,7 +94,8 @@ class _RoomLine:
 
 @dataclass
 class _RoomPlan:
-    new_buildings: list[Building] = field(default_factory=list)
+    new_campuses: list[Campus] = field(default_factory=list)  # unsaved, asked for by the file
+    new_buildings: dict[Any, Building] = field(default_factory=dict)  # building key → building
     changed_buildings: dict[int, tuple[Building, set[str]]] = field(default_factory=dict)
     new_rooms: list[tuple[Any, Room]] = field(default_factory=list)  # (building key, room)
     changed_rooms: list[tuple[Room, set[str]]] = field(default_factory=list)
@@ -106,6 +108,10 @@ class RoomImporter(_Importer):
     columns = ROOM_COLUMNS
     action = "apartments.import_rooms"
 
+    def __init__(self, *, create_campuses: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.campuses = _Campuses(create=create_campuses, creatable=True)
+
     def check(self, rows: list[_Row]) -> _RoomPlan:
         # Rows with errors are left out; the others are still checked against the database,
         # so that one run reports every problem.
@@ -113,7 +119,7 @@ class RoomImporter(_Importer):
         report = self.report
 
         # Preload: the buildings of the campuses named, their rooms, beds and current stays.
-        campus_ids = {line.campus.pk for line in lines}
+        campus_ids = {line.campus.pk for line in lines} - {None}  # None: a campus to create
         buildings = list(Building.objects.filter(campus_id__in=campus_ids))
         by_code = {(b.campus_id, b.code.casefold()): b for b in buildings}
         by_name: dict[tuple[int, str], Building | None] = {}
@@ -159,7 +165,7 @@ class RoomImporter(_Importer):
             if building is not None:
                 bkey = ("db", building.pk)
             else:
-                bkey = ("new", line.campus.pk, line.building.casefold())
+                bkey = ("new", _campus_ref(line.campus), line.building.casefold())
             room_key = (bkey, line.number.casefold())
             if room_key in seen:
                 self.fail(
@@ -311,7 +317,7 @@ class RoomImporter(_Importer):
                 _gender_policy(new_building_genders[bkey]) or GenderPolicy.MIXED
             )
             building.floors = max(1, max_floor[bkey])
-            plan.new_buildings.append(building)
+            plan.new_buildings[bkey] = building
         new_room_genders: dict[int, list[str]] = defaultdict(list)
         for bkey, room in plan.new_rooms:
             if bkey[0] == "db":
@@ -333,7 +339,23 @@ class RoomImporter(_Importer):
         report.created = len(plan.new_rooms)
         report.updated = len(plan.changed_rooms)
         report.unchanged = unchanged
+        plan.new_campuses = list(self.campuses.new.values())
+        report.campuses = [
+            _("%(name)s (code %(code)s)") % {"name": c.name, "code": c.code}
+            for c in plan.new_campuses
+        ]
+        if self.campuses.unknown:
+            unknown = [f"“{_shown(value)}”" for value in self.campuses.unknown.values()]
+            report.notes.append(
+                _(
+                    "Campuses not found: %(campuses)s. If they are new campuses rather than "
+                    "typos, import the file again with --create-campuses (on the upload page, "
+                    "an administrator ticks “Create the campuses the file names”)."
+                )
+                % {"campuses": ", ".join(unknown[:10]) + (", …" if len(unknown) > 10 else "")}
+            )
         report.details = {
+            "campuses_created": len(plan.new_campuses),
             "buildings_created": len(plan.new_buildings),
             "buildings_updated": len(plan.changed_buildings),
             "beds_added": len(plan.new_beds),
@@ -342,7 +364,7 @@ class RoomImporter(_Importer):
         return plan
 
     def _parse(self, rows: list[_Row]) -> list[_RoomLine]:
-        campuses = _Campuses()
+        campuses = self.campuses
         lines = []
         building_max = _field_max(Building, "code")
         room_max = _field_max(Room, "number")
@@ -356,8 +378,8 @@ class RoomImporter(_Importer):
             errors_before = len(self.report.errors)
             self.required(row, "campus", "building", "floor", "room", "beds", "gender")
             campus = self.campus(row, campuses)
-            building = self.text(row, "building", building_max)
-            number = self.text(row, "room", room_max)
+            building = self.code_or_name(row, "building", building_max)
+            number = self.code_or_name(row, "room", room_max)
             floor = self.integer(row, "floor", MIN_FLOOR, MAX_FLOOR, bad_floor, suffixes="层楼Ff")
             beds = self.integer(row, "beds", MIN_BEDS, MAX_BEDS, bad_beds)
             gender = self.choice(row, "gender", _ROOM_GENDERS, bad_gender)
@@ -367,11 +389,12 @@ class RoomImporter(_Importer):
         return lines
 
     def apply(self, plan: _RoomPlan) -> None:
-        Building.objects.bulk_create(plan.new_buildings)  # a few: every field is fine
-        saved = {("new", b.campus_id, b.code.casefold()): b for b in plan.new_buildings}
+        for campus in plan.new_campuses:
+            campus.save()  # a handful at most; their new buildings take the ids when created
+        Building.objects.bulk_create(plan.new_buildings.values())  # a few: every field is fine
         for bkey, room in plan.new_rooms:
             if bkey[0] == "new":
-                room.building = saved[bkey]
+                room.building = plan.new_buildings[bkey]
         fields = ("building_id", "floor", "number", "kind", "gender", "capacity")
         room_ids = _insert(
             Room,
@@ -385,6 +408,11 @@ class RoomImporter(_Importer):
         for chunk in _chunks(plan.removed_beds):
             Bed.objects.filter(pk__in=chunk, stays__isnull=True).delete()
         _insert(Bed, [{"room_id": room.pk, "number": number} for room, number in plan.new_beds])
+
+
+def _campus_ref(campus: Campus):
+    """A campus's identity in the plan: its id, or its code when it is still to be created."""
+    return campus.pk if campus.pk is not None else ("new", campus.code)
 
 
 def _kind_choices() -> str:

@@ -3,11 +3,13 @@ characters found; campuses looked up by code or name."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from apartments.models import (
@@ -58,6 +60,18 @@ def _shown(value: str, limit: int = 40) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(…), =cmd|…)
+# when the value is pasted into it, or exported by the portal and opened again. Codes and names
+# from a file never start with them. (A leading tab or carriage return, the other classic, is a
+# control character and refused anyway.)
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def _formula_start(value: str) -> str:
+    """The character that would make a spreadsheet run `value` as a formula, or ""."""
+    return value[0] if value.startswith(FORMULA_STARTS) else ""
+
+
 _GENDERS = {
     "m": Gender.MALE,
     "male": Gender.MALE,
@@ -97,12 +111,16 @@ def _campus_key(value: str) -> str:
 
 class _Campuses:
     """Campuses by code, name or English name, case-insensitively, with or without the
-    "校区"/"campus" suffix. Imports never create campuses: an administrator does."""
+    "校区"/"campus" suffix. An import creates campuses only when asked to (the rooms import's
+    --create-campuses): each unknown campus once, however the file spells it, so that a typo
+    never invents one by accident."""
 
     AMBIGUOUS = object()
 
-    def __init__(self):
+    def __init__(self, *, create: bool = False, creatable: bool = False):
         self.all = list(Campus.objects.order_by("code"))
+        self.create = create  # create the unknown campuses
+        self.creatable = creatable  # this import could (its unknown-campus message says so)
         self.by_key: dict[str, Any] = {}
         for campus in self.all:
             for value in (campus.code, campus.name, campus.name_en):
@@ -110,12 +128,35 @@ class _Campuses:
                     key = _campus_key(value)
                     known = self.by_key.get(key)
                     self.by_key[key] = campus if known in (None, campus) else self.AMBIGUOUS
+        self.new: dict[str, Campus] = {}  # key → a campus to create (unsaved), in file order
+        self.unknown: dict[str, str] = {}  # key → an unknown campus as the file first wrote it
 
     def find(self, value: str) -> Campus | None:
         found = self.by_key.get(_campus_key(value))
         return None if found is self.AMBIGUOUS else found
 
+    def is_ambiguous(self, value: str) -> bool:
+        return self.by_key.get(_campus_key(value)) is self.AMBIGUOUS
+
+    def to_create(self, value: str) -> Campus:
+        """The campus to create for `value` (unsaved: the import saves it when it writes):
+        named as the file first writes it, with a code of its own and the next position."""
+        key = _campus_key(value)
+        campus = self.new.get(key)
+        if campus is None:
+            taken = {c.code.casefold() for c in [*self.all, *self.new.values()]}
+            positions = [c.position for c in [*self.all, *self.new.values()]]
+            campus = Campus(
+                code=_free_code(slugify(value), taken),
+                name=value,
+                position=max(positions, default=0) + 1,
+            )
+            self.new[key] = campus
+        return campus
+
     def unknown_message(self, value: str) -> str:
+        if not self.all and self.creatable:
+            return _("Unknown campus “%(value)s”: no campus exists yet.") % {"value": _shown(value)}
         if not self.all:
             return _(
                 "Unknown campus “%(value)s”: no campus exists yet; an administrator creates "
@@ -126,3 +167,15 @@ class _Campuses:
             "value": _shown(value),
             "known": known,
         }
+
+
+def _free_code(slug: str, taken: set[str]) -> str:
+    """A campus code not in `taken`: the name's ASCII slug ("beilin-campus"), else
+    "campus-N"; numbered from 2 ("nanhu-2") when the slug is taken."""
+    limit = Campus._meta.get_field("code").max_length
+    slug = slug[:limit].strip("-_")
+    candidates = (
+        (slug if n == 1 else f"{slug[: limit - len(str(n)) - 1]}-{n}") if slug else f"campus-{n}"
+        for n in itertools.count(1)
+    )
+    return next(code for code in candidates if code.casefold() not in taken)

@@ -110,7 +110,8 @@ class RoomImporter(_Importer):
 
     def __init__(self, *, create_campuses: bool = False, **kwargs):
         super().__init__(**kwargs)
-        self.campuses = _Campuses(create=create_campuses, creatable=True)
+        self.create_campuses = create_campuses
+        self.campuses: _Campuses  # read in _parse(), within the import's transaction
 
     def check(self, rows: list[_Row]) -> _RoomPlan:
         # Rows with errors are left out; the others are still checked against the database,
@@ -364,7 +365,7 @@ class RoomImporter(_Importer):
         return plan
 
     def _parse(self, rows: list[_Row]) -> list[_RoomLine]:
-        campuses = self.campuses
+        campuses = self.campuses = _Campuses(create=self.create_campuses, creatable=True)
         lines = []
         building_max = _field_max(Building, "code")
         room_max = _field_max(Room, "number")

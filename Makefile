@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test e2e lint format messages check-deploy migrate seed bench-conn bench-move-in clean
+.PHONY: run test test-serial e2e lint format messages check-deploy migrate seed bench-conn bench-move-in clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is required")'
@@ -34,8 +34,17 @@ run: seed
 # The whole suite. DATABASE_URL and REDIS_URL choose PostgreSQL and Redis (CI sets both);
 # without them it runs on SQLite with in-process tasks and says what it skipped. It runs on
 # every core (pytest-xdist, one test database per worker); PYTEST_ARGS="-n 0" runs it in one.
+# Every run is in a new random order (pytest-randomly; the seed is printed first and last):
+# PYTEST_ARGS="--randomly-seed=N" repeats an order, "-p no:randomly" runs files in order.
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
+
+# The whole suite in one process and one database, in a random order: every test shares its
+# database and its process with all the others (the flushing ones included), not with the
+# share xdist happened to give its worker. Slower than `make test` on several cores; run it
+# before a release or when a test fails only sometimes.
+test-serial: $(VENV)/.installed-dev
+	$(VENV)/bin/pytest -n 0 $(PYTEST_ARGS)
 
 e2e: $(VENV)/.installed-dev
 	$(VENV)/bin/pytest tests/e2e $(PYTEST_ARGS)

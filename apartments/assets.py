@@ -2,14 +2,13 @@
 fittings with their tags and condition, and who may see them.
 
 Reads (selectors) and writes (services) of the asset feature live here; the import of
-assets from a spreadsheet is the "assets" kind of apartments/imports.py. Move-out
+assets from a spreadsheet is the "assets" kind of apartments/imports/. Move-out
 inspections and stocktakes read `room_assets()` and change a fitting's condition through
 `asset_condition_set()`.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -29,7 +28,7 @@ from apartments.models import (
 )
 from apartments.selectors import apartment_head_campuses, buildings_for
 from logistics.access import ALL, has_role, roles_of
-from logistics.models import Campus, Role
+from logistics.models import Role
 from logistics.services import audit_record
 
 # Conditions that make a room stand out on the building's summary: something to charge or
@@ -293,120 +292,3 @@ def building_assets_export_rows(building: Building) -> list[list[str]]:
             ]
         )
     return rows
-
-
-# --- Demo data -------------------------------------------------------------------------------
-
-# (code, name, name_en, repair cost, replacement cost), in CNY.
-DEMO_ASSET_TYPES = [
-    ("bed-frame", "床架", "Bed frame", "80.00", "600.00"),
-    ("mattress", "床垫", "Mattress", "50.00", "300.00"),
-    ("desk", "书桌", "Desk", "60.00", "450.00"),
-    ("chair", "椅子", "Chair", "30.00", "120.00"),
-    ("wardrobe", "衣柜", "Wardrobe", "80.00", "700.00"),
-    ("lamp", "台灯", "Desk lamp", "15.00", "60.00"),
-    ("air-conditioner", "空调", "Air conditioner", "200.00", "2800.00"),
-    ("water-heater", "热水器", "Water heater", "150.00", "1200.00"),
-    ("door-lock", "门锁", "Door lock", "40.00", "180.00"),
-    ("window-screen", "纱窗", "Window screen", "20.00", "90.00"),
-]
-# Per bed: a bed frame, a mattress, a desk, a chair and a wardrobe.
-DEMO_PER_BED = ("bed-frame", "mattress", "desk", "chair", "wardrobe")
-# Per room: one of each.
-DEMO_PER_ROOM = ("air-conditioner", "lamp", "door-lock", "window-screen")
-# Staff apartments and postgraduate rooms (two beds or fewer) have their own water heater.
-DEMO_WATER_HEATER_MAX_BEDS = 2
-# Each campus's spare furniture store.
-DEMO_STOREROOM_CODE = "KF01"
-DEMO_SPARES = (("chair", 40), ("desk", 20), ("mattress", 10))
-DEMO_ACQUIRED_ON = "2023-08-20"
-
-
-def seed_assets(log) -> None:
-    """The demo's price list, a standard set of fittings tagged into every room of the demo
-    buildings, and a storeroom of spares per campus. Safe to run again: tags are unique, so
-    what exists is skipped. Bulk queries only (about 20,000 assets in a few seconds)."""
-    from apartments.demo import BUILDINGS
-
-    started = time.monotonic()
-    with transaction.atomic():
-        types = _seed_asset_types()
-        rooms = list(
-            Room.objects.filter(
-                building__campus__code__in={b[0] for b in BUILDINGS},
-                building__code__in={b[1] for b in BUILDINGS},
-            )
-            .select_related("building")
-            .only("pk", "number", "capacity", "building__code")
-        )
-        assets = []
-        for room in rooms:
-            prefix = f"{room.building.code}-{room.number}"
-            for code in DEMO_PER_BED:
-                for bed in range(1, room.capacity + 1):
-                    assets.append(_demo_asset(f"{prefix}-{code}-{bed}", types[code], room=room))
-            per_room = list(DEMO_PER_ROOM)
-            if room.capacity <= DEMO_WATER_HEATER_MAX_BEDS:
-                per_room.append("water-heater")
-            for code in per_room:
-                assets.append(_demo_asset(f"{prefix}-{code}", types[code], room=room))
-        storerooms = 0
-        for campus in Campus.objects.filter(code__in={b[0] for b in BUILDINGS}):
-            storeroom, created = Storeroom.objects.get_or_create(
-                campus=campus,
-                code=DEMO_STOREROOM_CODE,
-                defaults={
-                    "name": f"{campus.name}备品库房",
-                    "name_en": f"{campus.name_en} spares store".strip(),
-                },
-            )
-            storerooms += created
-            for code, count in DEMO_SPARES:
-                for n in range(1, count + 1):
-                    tag = f"{campus.code.upper()}-{DEMO_STOREROOM_CODE}-{code}-{n:02d}"
-                    assets.append(_demo_asset(tag, types[code], storeroom=storeroom))
-        # What a previous run tagged is skipped (one read of the tags, not 20,000 conflicts).
-        tagged = set(Asset.objects.values_list("tag", flat=True))
-        missing = [asset for asset in assets if asset.tag not in tagged]
-        Asset.objects.bulk_create(missing, batch_size=2000, ignore_conflicts=True)
-        added = len(missing)
-    log(
-        f"assets: {len(types)} asset types, {storerooms} storerooms created, "
-        f"{added} assets tagged ({len(assets) - added} already there) "
-        f"in {time.monotonic() - started:.1f} s"
-    )
-
-
-def _seed_asset_types() -> dict[str, AssetType]:
-    existing = {
-        t.code: t for t in AssetType.objects.filter(code__in=[t[0] for t in DEMO_ASSET_TYPES])
-    }
-    missing = [
-        AssetType(
-            code=code,
-            name=name,
-            name_en=name_en,
-            repair_cost=Decimal(repair),
-            replacement_cost=Decimal(replacement),
-        )
-        for code, name, name_en, repair, replacement in DEMO_ASSET_TYPES
-        if code not in existing
-    ]
-    if missing:
-        AssetType.objects.bulk_create(missing, ignore_conflicts=True)
-        # Prices changed in the admin are kept: only what is new is created.
-        existing = {
-            t.code: t for t in AssetType.objects.filter(code__in=[t[0] for t in DEMO_ASSET_TYPES])
-        }
-    return existing
-
-
-def _demo_asset(tag: str, asset_type: AssetType, *, room=None, storeroom=None) -> Asset:
-    return Asset(
-        tag=tag,
-        asset_type=asset_type,
-        room=room,
-        storeroom=storeroom,
-        condition=AssetCondition.GOOD,
-        acquired_on=DEMO_ACQUIRED_ON,
-    )

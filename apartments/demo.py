@@ -1,13 +1,23 @@
 """The demo university's apartments: a dozen buildings on two campuses, a few thousand beds,
-residents of every category (with portal accounts), and the dorm staff's building scopes."""
+residents of every category (with portal accounts), the dorm staff's building scopes, the room
+assets with their price list, and this year's graduates on their way out.
 
+The demo sits above what it seeds: it writes through the models and imports no feature module
+(apartments.assets and apartments.move_out do not import it either)."""
+
+import datetime as dt
+import time
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
 from apartments.models import (
+    Asset,
+    AssetCondition,
+    AssetType,
     Bed,
     BedKit,
     Building,
@@ -17,10 +27,14 @@ from apartments.models import (
     GenderPolicy,
     KitItem,
     KitType,
+    MoveOutNotice,
+    MoveOutReason,
+    MoveOutRequest,
     Resident,
     Room,
     RoomKind,
     Stay,
+    Storeroom,
 )
 from logistics.demo import DEMO_PASSWORD, demo_seeder
 from logistics.models import Campus, Role, RoleGrant, User
@@ -301,12 +315,249 @@ def _seed_move_in():
     BedKit.objects.bulk_create(kits, batch_size=2000)
 
 
+# --- Assets ----------------------------------------------------------------------------------
+
+# (code, name, name_en, repair cost, replacement cost), in CNY.
+DEMO_ASSET_TYPES = [
+    ("bed-frame", "床架", "Bed frame", "80.00", "600.00"),
+    ("mattress", "床垫", "Mattress", "50.00", "300.00"),
+    ("desk", "书桌", "Desk", "60.00", "450.00"),
+    ("chair", "椅子", "Chair", "30.00", "120.00"),
+    ("wardrobe", "衣柜", "Wardrobe", "80.00", "700.00"),
+    ("lamp", "台灯", "Desk lamp", "15.00", "60.00"),
+    ("air-conditioner", "空调", "Air conditioner", "200.00", "2800.00"),
+    ("water-heater", "热水器", "Water heater", "150.00", "1200.00"),
+    ("door-lock", "门锁", "Door lock", "40.00", "180.00"),
+    ("window-screen", "纱窗", "Window screen", "20.00", "90.00"),
+]
+# Per bed: a bed frame, a mattress, a desk, a chair and a wardrobe.
+DEMO_PER_BED = ("bed-frame", "mattress", "desk", "chair", "wardrobe")
+# Per room: one of each.
+DEMO_PER_ROOM = ("air-conditioner", "lamp", "door-lock", "window-screen")
+# Staff apartments and postgraduate rooms (two beds or fewer) have their own water heater.
+DEMO_WATER_HEATER_MAX_BEDS = 2
+# Each campus's spare furniture store.
+DEMO_STOREROOM_CODE = "KF01"
+DEMO_SPARES = (("chair", 40), ("desk", 20), ("mattress", 10))
+DEMO_ACQUIRED_ON = "2023-08-20"
+
+
+def seed_assets(log) -> None:
+    """The demo's price list, a standard set of fittings tagged into every room of the demo
+    buildings, and a storeroom of spares per campus. Safe to run again: tags are unique, so
+    what exists is skipped. Bulk queries only (about 20,000 assets in a few seconds)."""
+    started = time.monotonic()
+    with transaction.atomic():
+        types = _seed_asset_types()
+        rooms = list(
+            Room.objects.filter(
+                building__campus__code__in={b[0] for b in BUILDINGS},
+                building__code__in={b[1] for b in BUILDINGS},
+            )
+            .select_related("building")
+            .only("pk", "number", "capacity", "building__code")
+        )
+        assets = []
+        for room in rooms:
+            prefix = f"{room.building.code}-{room.number}"
+            for code in DEMO_PER_BED:
+                for bed in range(1, room.capacity + 1):
+                    assets.append(_demo_asset(f"{prefix}-{code}-{bed}", types[code], room=room))
+            per_room = list(DEMO_PER_ROOM)
+            if room.capacity <= DEMO_WATER_HEATER_MAX_BEDS:
+                per_room.append("water-heater")
+            for code in per_room:
+                assets.append(_demo_asset(f"{prefix}-{code}", types[code], room=room))
+        storerooms = 0
+        for campus in Campus.objects.filter(code__in={b[0] for b in BUILDINGS}):
+            storeroom, created = Storeroom.objects.get_or_create(
+                campus=campus,
+                code=DEMO_STOREROOM_CODE,
+                defaults={
+                    "name": f"{campus.name}备品库房",
+                    "name_en": f"{campus.name_en} spares store".strip(),
+                },
+            )
+            storerooms += created
+            for code, count in DEMO_SPARES:
+                for n in range(1, count + 1):
+                    tag = f"{campus.code.upper()}-{DEMO_STOREROOM_CODE}-{code}-{n:02d}"
+                    assets.append(_demo_asset(tag, types[code], storeroom=storeroom))
+        # What a previous run tagged is skipped (one read of the tags, not 20,000 conflicts).
+        tagged = set(Asset.objects.values_list("tag", flat=True))
+        missing = [asset for asset in assets if asset.tag not in tagged]
+        Asset.objects.bulk_create(missing, batch_size=2000, ignore_conflicts=True)
+        added = len(missing)
+    log(
+        f"assets: {len(types)} asset types, {storerooms} storerooms created, "
+        f"{added} assets tagged ({len(assets) - added} already there) "
+        f"in {time.monotonic() - started:.1f} s"
+    )
+
+
+def _seed_asset_types() -> dict[str, AssetType]:
+    existing = {
+        t.code: t for t in AssetType.objects.filter(code__in=[t[0] for t in DEMO_ASSET_TYPES])
+    }
+    missing = [
+        AssetType(
+            code=code,
+            name=name,
+            name_en=name_en,
+            repair_cost=Decimal(repair),
+            replacement_cost=Decimal(replacement),
+        )
+        for code, name, name_en, repair, replacement in DEMO_ASSET_TYPES
+        if code not in existing
+    ]
+    if missing:
+        AssetType.objects.bulk_create(missing, ignore_conflicts=True)
+        # Prices changed in the admin are kept: only what is new is created.
+        existing = {
+            t.code: t for t in AssetType.objects.filter(code__in=[t[0] for t in DEMO_ASSET_TYPES])
+        }
+    return existing
+
+
+def _demo_asset(tag: str, asset_type: AssetType, *, room=None, storeroom=None) -> Asset:
+    return Asset(
+        tag=tag,
+        asset_type=asset_type,
+        room=room,
+        storeroom=storeroom,
+        condition=AssetCondition.GOOD,
+        acquired_on=DEMO_ACQUIRED_ON,
+    )
+
+
+# --- Move-out ----------------------------------------------------------------------------------
+
+DEMO_NOTICE_TITLE = "%(year)s届毕业生退宿须知"
+DEMO_NOTICE_TITLE_EN = "Moving out: notice to the graduates of %(year)s"
+DEMO_NOTICE_BODY = """%(year)s届毕业生同学：
+
+毕业离校期间学生公寓集中办理退宿，时间为%(from)s至%(until)s。请按以下步骤办理：
+
+一、提交退宿申请：离校前至少三天，在服务大厅“退宿”中填写计划离校日期和原因。
+二、预约验房：宿舍管理员根据申请安排验房时间，请本人在场。验房按入住时确认的资产清单逐件核对（床、书桌、椅子、衣柜、台灯、空调等）。
+三、交还钥匙：验房后将房间钥匙交回楼栋值班室，清空个人物品，带走或按指定地点放置生活垃圾。
+四、结清费用：损坏或丢失的公物按价目表收取维修费或赔偿费；可由造成损坏的室友分担。费用结清（或经管理员减免）后方可办理离校手续。
+
+以下情况收费：公物损坏、丢失，墙面乱涂乱画、私自打孔，钥匙未交回（按锁芯更换收费）。正常使用造成的磨损不收费。
+
+对验房结果有异议的，可在结果公布后三天内在网上提出。祝同学们前程似锦，平安离校！
+公寓中心"""
+DEMO_NOTICE_BODY_EN = "\n\n".join(
+    [
+        "Dear graduates of %(year)s,",
+        "The apartments handle move-outs for graduates from %(from)s to %(until)s. "
+        "Please follow these steps:",
+        '1. File a move-out request: at least three days before you leave, open "Move out" '
+        "in the service hall and give your planned date and reason.\n"
+        "2. Room inspection: your dorm manager schedules an inspection; please be there. The "
+        "room is checked against the asset list you confirmed at move-in (bed, desk, chair, "
+        "wardrobe, lamp, air conditioner…).\n"
+        "3. Return your keys: after the inspection, hand your keys to the duty room of your "
+        "building, empty the room and take your rubbish to the marked place.\n"
+        "4. Settle charges: damaged or missing fittings are charged at the repair or "
+        "replacement price of the price list; a charge can be split among the roommates "
+        "responsible. You are cleared once charges are paid (or waived by a manager).",
+        "What is charged: damaged or missing fittings, drawings on or holes drilled in the "
+        "walls, keys not returned (the lock is replaced). Normal wear is not charged.",
+        "If you disagree with the inspection, you can say so online within three days of the "
+        "result. We wish you every success, and a safe journey!\nThe Apartment Center",
+    ]
+)
+
+
+def seed_move_out(log) -> None:
+    """This year's graduating group (a fifth of the undergraduates, by student id; the demo
+    student among them), one published notice for them, and requests filed by some of them at
+    every step. Running it twice changes nothing."""
+    today = timezone.localdate()
+    year = today.year
+    undergraduates = Resident.objects.filter(
+        category=Category.UNDERGRADUATE, graduation_year__isnull=True
+    )
+    graduates = [
+        r for r in undergraduates.only("pk", "student_id") if int(r.student_id[-6:]) % 5 == 1
+    ]
+    for resident in graduates:
+        resident.graduation_year = year
+    Resident.objects.bulk_update(graduates, ["graduation_year"], batch_size=2000)
+
+    move_out_from = dt.date(year, 6, 20)
+    if move_out_from < today:
+        move_out_from = today
+    move_out_until = move_out_from + dt.timedelta(days=20)
+    values = {
+        "year": year,
+        "from": move_out_from.isoformat(),
+        "until": move_out_until.isoformat(),
+    }
+    _notice, created = MoveOutNotice.objects.get_or_create(
+        graduation_year=year,
+        title=DEMO_NOTICE_TITLE % values,
+        defaults={
+            "title_en": DEMO_NOTICE_TITLE_EN % values,
+            "body": DEMO_NOTICE_BODY % values,
+            "body_en": DEMO_NOTICE_BODY_EN % values,
+            "categories": [Category.UNDERGRADUATE.value],
+            "move_out_from": move_out_from,
+            "move_out_until": move_out_until,
+            "published_at": timezone.now(),
+            "created_by": User.objects.filter(username="admin").first(),
+        },
+    )
+
+    # Some graduates have filed already (not the demo student: they file on the phone).
+    if MoveOutRequest.objects.filter(resident__graduation_year=year).exists():
+        log(f"move-out: {len(graduates)} graduates of {year} marked, requests kept")
+        return
+    filed = set(MoveOutRequest.objects.values_list("resident_id", flat=True))
+    stays = (
+        Stay.objects.filter(status=Stay.Status.ACTIVE, resident__graduation_year=year)
+        .exclude(resident__student_id=DEMO_STUDENT_ID)
+        .exclude(resident_id__in=filed)
+        .order_by("resident__student_id")
+        .values_list("pk", "resident_id")
+    )
+    steps = [
+        MoveOutRequest.Status.REQUESTED,
+        MoveOutRequest.Status.REQUESTED,
+        MoveOutRequest.Status.SCHEDULED,
+        MoveOutRequest.Status.REQUESTED,
+    ]
+    requests = []
+    for i, (stay_id, resident_id) in enumerate(stays):
+        if i % 3:
+            continue  # a third have filed so far
+        status = steps[i % len(steps)]
+        inspection_at = None
+        if status == MoveOutRequest.Status.SCHEDULED:
+            inspection_at = timezone.make_aware(
+                dt.datetime.combine(move_out_from, dt.time(9 + i % 8, 0))
+            )
+        requests.append(
+            MoveOutRequest(
+                resident_id=resident_id,
+                stay_id=stay_id,
+                planned_date=move_out_from + dt.timedelta(days=i % 10),
+                reason=MoveOutReason.GRADUATION,
+                status=status,
+                inspection_at=inspection_at,
+            )
+        )
+    MoveOutRequest.objects.bulk_create(requests, batch_size=2000, ignore_conflicts=True)
+    log(
+        f"move-out: {len(graduates)} graduates of {year} marked, notice "
+        f"{'published' if created else 'kept'}, {len(requests)} requests filed"
+    )
+
+
 @demo_seeder(order=30)
 def seed_assets_and_move_out(log):
     """Room assets with the price list, then this year's graduates with their notice and some
-    move-out requests. Imported here: those modules import this app's models and services."""
-    from apartments.assets import seed_assets
-    from apartments.move_out import seed_move_out
-
+    move-out requests."""
     seed_assets(log)
     seed_move_out(log)

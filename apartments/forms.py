@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from apartments.imports import MAX_FILE_BYTES, MAX_FILE_MB, ImportKind
+from apartments.imports import MAX_FILE_BYTES, MAX_FILE_MB, ImportKind, may_create_campuses
 
 
 class ImportForm(forms.Form):
@@ -26,8 +26,20 @@ class ImportForm(forms.Form):
         initial=True,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        if may_create_campuses(user):
+            # Only for those who may create campuses: for anyone else an unknown campus stays
+            # a bad row, whatever the request says.
+            self.fields["create_campuses"] = forms.BooleanField(
+                label=_("Create the campuses the file names"),
+                help_text=_(
+                    "Room imports only: a campus the file names that does not exist yet is "
+                    "created (the report lists it). Without it, an unknown campus is a bad row, "
+                    "so that a typo never creates a campus."
+                ),
+                required=False,
+            )
         # Formatted here, not at import time, so that it follows the request's language.
         self.fields["file"].help_text = gettext(
             "CSV (.csv) or Excel (.xlsx), at most %(limit)s MB, with a header row in English "
@@ -46,3 +58,9 @@ class ImportForm(forms.Form):
                 _("The file is larger than %(limit)s MB."), params={"limit": MAX_FILE_MB}
             )
         return upload
+
+    def clean(self):
+        data = super().clean()
+        if data.get("create_campuses") and data.get("kind") not in (None, ImportKind.ROOMS):
+            self.add_error("create_campuses", _("Only a room import creates campuses."))
+        return data

@@ -1,9 +1,10 @@
 """Move-out (送老 / 退宿): notices to the residents they concern, residents' move-out requests,
 the managers' list and the progress board of a graduating group.
 
-Reads first (scoped to who asks), then writes (keyword-only, one transaction each, audited),
-then the demo data. A write that cannot be done raises a MoveOutError with a message in the
-request's language and the HTTP status that describes it; pages and the API map it.
+Reads first (scoped to who asks), then writes (keyword-only, one transaction each, audited).
+A write that cannot be done raises a MoveOutError with a message in the request's language and
+the HTTP status that describes it; pages and the API map it. The demo's notice and requests are
+seeded by apartments.demo.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from django.utils.translation import gettext as _
 
 from apartments.models import (
     Building,
-    Category,
     MoveOutNotice,
     MoveOutReason,
     MoveOutRequest,
@@ -532,130 +532,3 @@ def notice_unpublish(*, actor: User, notice: MoveOutNotice) -> MoveOutNotice:
         notice.save(update_fields=["published_at"])
         audit_record(actor=actor, action="move_out.notice_unpublish", target=notice)
     return notice
-
-
-# --- Demo data ---------------------------------------------------------------------------------
-
-DEMO_NOTICE_TITLE = "%(year)s届毕业生退宿须知"
-DEMO_NOTICE_TITLE_EN = "Moving out: notice to the graduates of %(year)s"
-DEMO_NOTICE_BODY = """%(year)s届毕业生同学：
-
-毕业离校期间学生公寓集中办理退宿，时间为%(from)s至%(until)s。请按以下步骤办理：
-
-一、提交退宿申请：离校前至少三天，在服务大厅“退宿”中填写计划离校日期和原因。
-二、预约验房：宿舍管理员根据申请安排验房时间，请本人在场。验房按入住时确认的资产清单逐件核对（床、书桌、椅子、衣柜、台灯、空调等）。
-三、交还钥匙：验房后将房间钥匙交回楼栋值班室，清空个人物品，带走或按指定地点放置生活垃圾。
-四、结清费用：损坏或丢失的公物按价目表收取维修费或赔偿费；可由造成损坏的室友分担。费用结清（或经管理员减免）后方可办理离校手续。
-
-以下情况收费：公物损坏、丢失，墙面乱涂乱画、私自打孔，钥匙未交回（按锁芯更换收费）。正常使用造成的磨损不收费。
-
-对验房结果有异议的，可在结果公布后三天内在网上提出。祝同学们前程似锦，平安离校！
-公寓中心"""
-DEMO_NOTICE_BODY_EN = "\n\n".join(
-    [
-        "Dear graduates of %(year)s,",
-        "The apartments handle move-outs for graduates from %(from)s to %(until)s. "
-        "Please follow these steps:",
-        '1. File a move-out request: at least three days before you leave, open "Move out" '
-        "in the service hall and give your planned date and reason.\n"
-        "2. Room inspection: your dorm manager schedules an inspection; please be there. The "
-        "room is checked against the asset list you confirmed at move-in (bed, desk, chair, "
-        "wardrobe, lamp, air conditioner…).\n"
-        "3. Return your keys: after the inspection, hand your keys to the duty room of your "
-        "building, empty the room and take your rubbish to the marked place.\n"
-        "4. Settle charges: damaged or missing fittings are charged at the repair or "
-        "replacement price of the price list; a charge can be split among the roommates "
-        "responsible. You are cleared once charges are paid (or waived by a manager).",
-        "What is charged: damaged or missing fittings, drawings on or holes drilled in the "
-        "walls, keys not returned (the lock is replaced). Normal wear is not charged.",
-        "If you disagree with the inspection, you can say so online within three days of the "
-        "result. We wish you every success, and a safe journey!\nThe Apartment Center",
-    ]
-)
-
-
-def seed_move_out(log) -> None:
-    """This year's graduating group (a fifth of the undergraduates, by student id; the demo
-    student among them), one published notice for them, and requests filed by some of them at
-    every step. Running it twice changes nothing."""
-    today = timezone.localdate()
-    year = today.year
-    undergraduates = Resident.objects.filter(
-        category=Category.UNDERGRADUATE, graduation_year__isnull=True
-    )
-    graduates = [
-        r for r in undergraduates.only("pk", "student_id") if int(r.student_id[-6:]) % 5 == 1
-    ]
-    for resident in graduates:
-        resident.graduation_year = year
-    Resident.objects.bulk_update(graduates, ["graduation_year"], batch_size=2000)
-
-    move_out_from = dt.date(year, 6, 20)
-    if move_out_from < today:
-        move_out_from = today
-    move_out_until = move_out_from + dt.timedelta(days=20)
-    values = {
-        "year": year,
-        "from": move_out_from.isoformat(),
-        "until": move_out_until.isoformat(),
-    }
-    _notice, created = MoveOutNotice.objects.get_or_create(
-        graduation_year=year,
-        title=DEMO_NOTICE_TITLE % values,
-        defaults={
-            "title_en": DEMO_NOTICE_TITLE_EN % values,
-            "body": DEMO_NOTICE_BODY % values,
-            "body_en": DEMO_NOTICE_BODY_EN % values,
-            "categories": [Category.UNDERGRADUATE.value],
-            "move_out_from": move_out_from,
-            "move_out_until": move_out_until,
-            "published_at": timezone.now(),
-            "created_by": User.objects.filter(username="admin").first(),
-        },
-    )
-
-    # Some graduates have filed already (not the demo student: they file on the phone).
-    from apartments.demo import DEMO_STUDENT_ID
-
-    if MoveOutRequest.objects.filter(resident__graduation_year=year).exists():
-        log(f"move-out: {len(graduates)} graduates of {year} marked, requests kept")
-        return
-    filed = set(MoveOutRequest.objects.values_list("resident_id", flat=True))
-    stays = (
-        Stay.objects.filter(status=Stay.Status.ACTIVE, resident__graduation_year=year)
-        .exclude(resident__student_id=DEMO_STUDENT_ID)
-        .exclude(resident_id__in=filed)
-        .order_by("resident__student_id")
-        .values_list("pk", "resident_id")
-    )
-    steps = [
-        MoveOutRequest.Status.REQUESTED,
-        MoveOutRequest.Status.REQUESTED,
-        MoveOutRequest.Status.SCHEDULED,
-        MoveOutRequest.Status.REQUESTED,
-    ]
-    requests = []
-    for i, (stay_id, resident_id) in enumerate(stays):
-        if i % 3:
-            continue  # a third have filed so far
-        status = steps[i % len(steps)]
-        inspection_at = None
-        if status == MoveOutRequest.Status.SCHEDULED:
-            inspection_at = timezone.make_aware(
-                dt.datetime.combine(move_out_from, dt.time(9 + i % 8, 0))
-            )
-        requests.append(
-            MoveOutRequest(
-                resident_id=resident_id,
-                stay_id=stay_id,
-                planned_date=move_out_from + dt.timedelta(days=i % 10),
-                reason=MoveOutReason.GRADUATION,
-                status=status,
-                inspection_at=inspection_at,
-            )
-        )
-    MoveOutRequest.objects.bulk_create(requests, batch_size=2000, ignore_conflicts=True)
-    log(
-        f"move-out: {len(graduates)} graduates of {year} marked, notice "
-        f"{'published' if created else 'kept'}, {len(requests)} requests filed"
-    )

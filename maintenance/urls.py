@@ -1,22 +1,34 @@
 from django.urls import path
 
-from maintenance.views import dispatch, jobs, reports, requests, stores
+from maintenance.views import (
+    dispatch,
+    filing,
+    jobs,
+    my_repairs,
+    places,
+    reports,
+    stores,
+    ticket,
+)
 
 app_name = "maintenance"
 
 urlpatterns = [
-    # requests: (routes of maintenance/views/requests.py go here) the reporter's side
-    path("", requests.my_tickets, name="my_tickets"),
-    path("new/", requests.ticket_new, name="ticket_new"),
-    path("<int:pk>/", requests.ticket_detail, name="ticket_detail"),
-    path("<int:pk>/confirm/", requests.ticket_confirm, name="ticket_confirm"),
-    path("<int:pk>/reopen/", requests.ticket_reopen, name="ticket_reopen"),
-    path("<int:pk>/cancel/", requests.ticket_cancel, name="ticket_cancel"),
-    path("places/", requests.place_list, name="place_list"),
-    path("places/areas/new/", requests.area_new, name="area_new"),
-    path("places/buildings/<int:pk>/qr/", requests.qr_sheet, name="qr_sheet"),
-    path("places/campuses/<int:pk>/qr/", requests.campus_qr_sheet, name="campus_qr_sheet"),
-    path("places/qr/<slug:kind>-<int:pk>.svg", requests.qr_code, name="qr_code"),
+    # my_repairs: the reporter's own requests
+    path("", my_repairs.my_tickets, name="my_tickets"),
+    # filing: the request form
+    path("new/", filing.ticket_new, name="ticket_new"),
+    # ticket: one request's page and the reporter's actions
+    path("<int:pk>/", ticket.ticket_detail, name="ticket_detail"),
+    path("<int:pk>/confirm/", ticket.ticket_confirm, name="ticket_confirm"),
+    path("<int:pk>/reopen/", ticket.ticket_reopen, name="ticket_reopen"),
+    path("<int:pk>/cancel/", ticket.ticket_cancel, name="ticket_cancel"),
+    # places: public areas and the QR sheets
+    path("places/", places.place_list, name="place_list"),
+    path("places/areas/new/", places.area_new, name="area_new"),
+    path("places/buildings/<int:pk>/qr/", places.qr_sheet, name="qr_sheet"),
+    path("places/campuses/<int:pk>/qr/", places.campus_qr_sheet, name="campus_qr_sheet"),
+    path("places/qr/<slug:kind>-<int:pk>.svg", places.qr_code, name="qr_code"),
     # dispatch: (routes of maintenance/views/dispatch.py go here)
     path("dispatch/", dispatch.queue, name="dispatch_queue"),
     path("dispatch/<int:pk>/", dispatch.dispatch_ticket, name="dispatch_ticket"),

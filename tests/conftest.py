@@ -5,9 +5,59 @@ import uuid
 
 import pytest
 from django.conf import settings as django_settings
+from django.db.models.signals import post_migrate
 
 from logistics.celery import app as celery_app
+from logistics.reference import service_areas_ensure
+from maintenance.reference import categories_ensure
 from tests.factories import PASSWORD
+
+# --- Reference data survives every flush -------------------------------------------------------
+#
+# Data migrations create reference data every installation has. A transactional test (a browser
+# test, a concurrency test: django_db(transaction=True), transactional_db, live_server) ends by
+# flushing the database, which empties those tables too, and the test database is reused by the
+# tests after it and by later runs (--reuse-db). So after every flush, and once when a session
+# opens a database, the data is restored with the same idempotent functions the code uses
+# (docs/decisions.md, "Tests pass in any order"). Every data migration has its entry here:
+# tests/logistics/test_reference_data.py fails on one that has none.
+REFERENCE_DATA = {
+    ("logistics", "0002_service_areas"): service_areas_ensure,
+    ("maintenance", "0002_default_categories"): categories_ensure,
+}
+
+
+def restore_reference_data(app_label: str | None = None) -> None:
+    """Create what is missing of the reference data (of one app, or of all)."""
+    for (label, _migration), ensure in REFERENCE_DATA.items():
+        if app_label is None or label == app_label:
+            ensure()
+
+
+def _restore_after_flush(sender, **kwargs):
+    # `flush` (and `migrate`) send post_migrate once per app, after the tables are emptied.
+    restore_reference_data(sender.label)
+
+
+post_migrate.connect(_restore_after_flush, dispatch_uid="tests.restore_reference_data")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, with its reference data: a reused database may have
+    been flushed by a run from before this mechanism, or stopped halfway."""
+    with django_db_blocker.unblock():
+        restore_reference_data()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The order's seed again at the end (the header scrolls away, and -q hides it)."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if config.pluginmanager.hasplugin("randomly") and isinstance(seed, int):
+        terminalreporter.write_line(
+            f"Test order shuffled by pytest-randomly: repeat it with --randomly-seed={seed} "
+            "(-p no:randomly runs the files in order)."
+        )
 
 
 @pytest.fixture(autouse=True)

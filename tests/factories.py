@@ -138,7 +138,7 @@ def resident_living_in(room, **fields):
 
 
 def category(code="plumbing"):
-    """A default fault category (restored if a transactional test flushed it)."""
+    """A default fault category (created if missing, e.g. deleted by the test itself)."""
     from maintenance.reference import categories_ensure
 
     return categories_ensure()[code]

@@ -36,7 +36,7 @@ def _may_import(view):
 def import_upload(request):
     report = None
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
+        form = ImportForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
@@ -50,9 +50,10 @@ def import_upload(request):
                     file_name=upload.name,
                     actor=request.user,
                     dry_run=form.cleaned_data["dry_run"],
+                    create_campuses=form.cleaned_data.get("create_campuses", False),
                 )
     else:
-        form = ImportForm()
+        form = ImportForm(user=request.user)
     errors = report.sorted_errors() if report else []
     return render(
         request,

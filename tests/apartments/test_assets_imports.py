@@ -1,4 +1,4 @@
-"""The asset import (the "assets" kind of apartments/imports.py, `import_assets`): assets by
+"""The asset import (the "assets" kind of apartments/imports/, `import_assets`): assets by
 tag into rooms or storerooms, all or nothing, every bad row reported, re-imports update."""
 
 import datetime
@@ -165,6 +165,34 @@ def test_every_bad_row_is_reported_and_nothing_is_written(places, types):
     assert not report.written
     assert Asset.objects.count() == 0
     assert AuditEvent.objects.count() == before
+
+
+def test_tags_a_spreadsheet_would_run_or_with_control_characters_are_refused(places, types):
+    # Given tags that a spreadsheet would evaluate, or that hide control characters
+    rows = [
+        HEADER_EN,
+        ["songbei", "S01", "101", "", "chair", '=HYPERLINK("http://x")', "", ""],
+        ["songbei", "S01", "101", "", "chair", "@A1", "", ""],
+        ["songbei", "S01", "101", "", "chair", "+1", "", ""],
+        ["songbei", "S01", "101", "", "chair", "-1", "", ""],
+        ["songbei", "S01", "101", "", "chair", "T\u202e-1", "", ""],
+        ["songbei", "S01", "101", "", "chair", "S01-101-1", "", ""],  # fine
+    ]
+    # When imported
+    report = engine(rows)
+    # Then each is a bad row with its reason, and nothing is written
+    formula = (
+        "Starts with “%s”: a spreadsheet would run it as a formula. Codes and names may not "
+        "start with = + - or @."
+    )
+    assert [(e.line, e.column, e.reason) for e in report.sorted_errors()] == [
+        (2, "tag", formula % "="),
+        (3, "tag", formula % "@"),
+        (4, "tag", formula % "+"),
+        (5, "tag", formula % "-"),
+        (6, "tag", "Contains control characters (such as line breaks); remove them."),
+    ]
+    assert Asset.objects.count() == 0
 
 
 def test_no_asset_type_yet_says_who_creates_them(places):

@@ -1,12 +1,12 @@
 """apartments/assets.py: the condition service (audited), the selectors' scopes, and the
-demo's seed_assets (idempotent, bulk)."""
+demo's seed_assets (apartments/demo.py; idempotent, bulk)."""
 
 import time
 
 import pytest
 
 from apartments import assets
-from apartments.demo import BUILDINGS
+from apartments.demo import BUILDINGS, seed_assets
 from apartments.models import Asset, AssetCondition, AssetType, Room, Storeroom
 from logistics.models import AuditEvent, Role
 from tests.apartments.test_imports import sqlite_real_variable_limit  # noqa: F401 (a fixture)
@@ -112,7 +112,7 @@ def test_seed_assets_is_idempotent_and_fast(demo_buildings):
     logged = []
     # When the demo's assets are seeded
     start = time.monotonic()
-    assets.seed_assets(logged.append)
+    seed_assets(logged.append)
     elapsed = time.monotonic() - start
     # Then every room has its standard set: per bed a bed frame, mattress, desk, chair and
     # wardrobe; per room an air conditioner, a lamp, a door lock and a window screen
@@ -130,7 +130,7 @@ def test_seed_assets_is_idempotent_and_fast(demo_buildings):
 
     # When it runs again, after a price was changed in the admin
     AssetType.objects.filter(code="chair").update(replacement_cost=150)
-    assets.seed_assets(logged.append)
+    seed_assets(logged.append)
     # Then nothing is duplicated and the price stands
     assert Asset.objects.count() == count
     assert AssetType.objects.get(code="chair").replacement_cost == 150
@@ -144,4 +144,4 @@ def test_seed_assets_uses_a_fixed_number_of_queries(demo_buildings, django_asser
     # savepoint, insert, release per campus), the tags there already, and the inserts in
     # batches of 2,000 (about 22,000 assets): never one per room
     with django_assert_max_num_queries(30):
-        assets.seed_assets(lambda line: None)
+        seed_assets(lambda line: None)

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from apartments import forms as import_forms
 from apartments.models import Bed, Building, Resident, Room
 from logistics.hall import entries_for
-from logistics.models import AuditEvent, Role
+from logistics.models import AuditEvent, Campus, Role
 from tests.factories import CampusFactory, DepartmentFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -42,11 +42,15 @@ def admin_client(client, campus):
     return client
 
 
-def upload(client, content, *, kind="rooms", dry_run=False, name="rooms.csv"):
+def upload(
+    client, content, *, kind="rooms", dry_run=False, name="rooms.csv", create_campuses=False
+):
     data = content.encode() if isinstance(content, str) else content
     form = {"kind": kind, "file": SimpleUploadedFile(name, data)}
     if dry_run:
         form["dry_run"] = "on"
+    if create_campuses:
+        form["create_campuses"] = "on"
     return client.post(URL, form, HTTP_ACCEPT_LANGUAGE="en")
 
 
@@ -232,3 +236,57 @@ def test_the_rooms_template_imports_as_it_is(admin_client):
 def test_unknown_template_is_404(admin_client):
     assert admin_client.get("/apartments/imports/template/users.csv").status_code == 404
     assert admin_client.get("/apartments/imports/template/rooms.pdf").status_code == 404
+
+
+# --- Creating campuses from the page (administrators only) ----------------------------------
+
+NEW_CAMPUS_CSV = "campus,building,floor,room,beds,gender\n南湖校区,N01,1,101,4,M\n"
+CREATE_LABEL = "Create the campuses the file names"
+
+
+@pytest.fixture
+def apartments_head(campus):
+    apartments = DepartmentFactory(code="apartments", areas=["apartments"])
+    return user_with_role(Role.DEPARTMENT_HEAD, department=apartments)
+
+
+def test_an_administrator_creates_the_campuses_a_room_file_names(admin_client):
+    # Given the page offers administrators the choice
+    assert CREATE_LABEL in admin_client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # When a room file naming a new campus is checked, then imported, with it ticked
+    checked = upload(admin_client, NEW_CAMPUS_CSV, dry_run=True, create_campuses=True)
+    assert "Campuses to create: 南湖校区 (code campus-1)." in checked.content.decode()
+    assert not Campus.objects.filter(name="南湖校区").exists()
+    response = upload(admin_client, NEW_CAMPUS_CSV, create_campuses=True)
+    # Then the campus is created and listed, with the rooms on it
+    page = response.content.decode()
+    assert 'data-testid="import-done"' in page
+    assert "Campuses created: 南湖校区 (code campus-1)." in page
+    assert Room.objects.get().building.campus.name == "南湖校区"
+
+
+def test_without_the_box_an_unknown_campus_is_a_bad_row(admin_client):
+    response = upload(admin_client, NEW_CAMPUS_CSV)
+    assert [(e.line, e.column) for e in response.context["errors"]] == [(2, "campus")]
+    assert "--create-campuses" in response.content.decode()
+    assert Campus.objects.count() == 1
+
+
+def test_a_head_of_the_apartments_may_import_but_not_create_campuses(client, apartments_head):
+    # Given a head of the apartments on every campus (who may import)
+    client.force_login(apartments_head)
+    # Then the page does not offer the choice
+    assert CREATE_LABEL not in client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # and a forged request to create a campus creates none: the row is bad
+    response = upload(client, NEW_CAMPUS_CSV, create_campuses=True)
+    assert [(e.line, e.column) for e in response.context["errors"]] == [(2, "campus")]
+    assert Campus.objects.count() == 1
+    assert Room.objects.count() == 0
+
+
+def test_only_a_room_import_creates_campuses(admin_client):
+    response = upload(admin_client, "student_id\n1\n", kind="residents", create_campuses=True)
+    assert response.context["report"] is None
+    assert response.context["form"].errors["create_campuses"] == [
+        "Only a room import creates campuses."
+    ]

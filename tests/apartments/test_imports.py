@@ -1,5 +1,5 @@
 """The room and resident imports (CONTRACT.md, "Management commands"): the engine in
-apartments/imports.py through the two commands, with files built in the tests."""
+the apartments/imports package through the two commands, with files built in the tests."""
 
 import csv
 import io
@@ -16,7 +16,7 @@ from openpyxl import Workbook
 
 from apartments import imports
 from apartments.models import Bed, Building, Resident, Room, Stay
-from logistics.models import AuditEvent, Role, RoleGrant, User
+from logistics.models import AuditEvent, Campus, Role, RoleGrant, User
 from tests.conftest import is_postgres
 from tests.factories import (
     BuildingFactory,
@@ -88,13 +88,13 @@ def xlsx_bytes(rows, *, sheets=1) -> bytes:
     return buffer.getvalue()
 
 
-def run(command, tmp_path, data: bytes, *, name="file.csv", dry_run=False):
+def run(command, tmp_path, data: bytes, *, name="file.csv", dry_run=False, options=()):
     """Run the command on `data` saved as `name`, in English; returns (stdout, stderr, error)
     where error is the CommandError's message or None."""
     path = tmp_path / name
     path.write_bytes(data)
     out, err = io.StringIO(), io.StringIO()
-    args = [str(path)] + (["--dry-run"] if dry_run else [])
+    args = [str(path)] + (["--dry-run"] if dry_run else []) + list(options)
     with translation.override("en"):
         try:
             call_command(command, *args, stdout=out, stderr=err)
@@ -412,9 +412,173 @@ def test_blank_lines_keep_the_line_numbers_of_the_file(campuses):
     ]
 
 
-def test_unknown_campus_when_none_exists_says_who_creates_them(db):
+def test_unknown_campus_when_none_exists_says_how_to_create_them(db):
     report = engine("rooms", [ROOM_HEADER_EN, ["songbei", "S01", "1", "101", "4", "M"]])
-    assert report.errors[0].reason.endswith("an administrator creates the campuses first.")
+    assert [e.reason for e in report.errors] == ["Unknown campus “songbei”: no campus exists yet."]
+    assert HINT % "“songbei”" in report.notes
+
+
+# --- Campuses created by a first import (import_rooms --create-campuses) ---------------------
+
+HINT = (
+    "Campuses not found: %s. If they are new campuses rather than typos, import the file "
+    "again with --create-campuses (on the upload page, an administrator ticks “Create the "
+    "campuses the file names”)."
+)
+FIRST_ROOMS = [
+    ROOM_HEADER_ZH,
+    ["南湖校区", "N01", "1", "101", "4", "男"],
+    ["南湖", "N01", "1", "102", "4", "男"],  # the same campus, without the suffix
+    ["Beilin Campus", "N01", "2", "201", "2", "女"],  # another campus, same building code
+]
+
+
+def campus_rows():
+    return list(Campus.objects.order_by("position").values_list("code", "name", "position"))
+
+
+def test_a_first_import_creates_the_campuses_it_names_when_asked(db, tmp_path):
+    # Given a fresh installation: no campus at all
+    # When the first room list is imported with --create-campuses
+    out, err, error = run(
+        "import_rooms", tmp_path, csv_bytes(FIRST_ROOMS), options=["--create-campuses"]
+    )
+    # Then each campus the file names is created once, however it is spelled, and listed
+    assert error is None, err
+    assert campus_rows() == [("campus-1", "南湖校区", 1), ("beilin-campus", "Beilin Campus", 2)]
+    assert "Campuses created: 南湖校区 (code campus-1), Beilin Campus (code beilin-campus)." in out
+    # and the rooms are in buildings of their own campus
+    assert sorted(
+        Room.objects.values_list("building__campus__code", "building__code", "number")
+    ) == [
+        ("beilin-campus", "N01", "201"),
+        ("campus-1", "N01", "101"),
+        ("campus-1", "N01", "102"),
+    ]
+    event = AuditEvent.objects.get(action="apartments.import_rooms")
+    assert event.changes["counts"]["campuses_created"] == 2
+
+    # When the same file is imported again
+    out, err, error = run(
+        "import_rooms", tmp_path, csv_bytes(FIRST_ROOMS), options=["--create-campuses"]
+    )
+    # Then nothing is duplicated: the campuses exist now
+    assert error is None, err
+    assert Campus.objects.count() == 2
+    assert "Campuses created" not in out
+    assert "3 rows: 0 created, 0 updated, 3 unchanged." in out
+
+
+def test_a_dry_run_lists_the_campuses_it_would_create_and_creates_nothing(db, tmp_path):
+    out, err, error = run(
+        "import_rooms",
+        tmp_path,
+        csv_bytes(FIRST_ROOMS),
+        dry_run=True,
+        options=["--create-campuses"],
+    )
+    assert error is None, err
+    assert (
+        "Campuses to create: 南湖校区 (code campus-1), Beilin Campus (code beilin-campus)." in out
+    )
+    assert "Dry run: nothing was written." in out
+    assert Campus.objects.count() == 0
+    assert Building.objects.count() == 0
+
+
+def test_known_campuses_are_used_and_only_the_unknown_one_is_created(campuses, tmp_path):
+    rows = [
+        ROOM_HEADER_EN,
+        ["松北", "S01", "1", "101", "4", "M"],
+        ["Jiangnan Campus", "J01", "1", "101", "4", "M"],
+        ["Nanhu", "N01", "1", "101", "4", "M"],
+    ]
+    out, err, error = run("import_rooms", tmp_path, csv_bytes(rows), options=["--create-campuses"])
+    assert error is None, err
+    assert "Campuses created: Nanhu (code nanhu)." in out
+    assert Campus.objects.count() == 3
+    assert Campus.objects.get(code="nanhu").position > max(c.position for c in campuses)
+    assert dict(Building.objects.values_list("code", "campus__code")) == {
+        "S01": "songbei",
+        "J01": "jiangnan",
+        "N01": "nanhu",
+    }
+
+
+def test_a_new_campus_code_never_takes_an_existing_one(db):
+    # Given campuses coded "campus-1" (a Chinese name imported before) and "nanhu"
+    CampusFactory(code="campus-1", name="南湖校区", name_en="")
+    CampusFactory(code="nanhu", name="旧校区", name_en="Old campus")
+    # When a file names another Chinese-named campus, and "Nanhu." (whose code would be "nanhu")
+    rows = [
+        ROOM_HEADER_EN,
+        ["北林校区", "S01", "1", "101", "4", "M"],
+        ["Nanhu.", "S01", "1", "101", "4", "M"],
+    ]
+    with translation.override("en"):
+        report = imports.run_import(
+            imports.ImportKind.ROOMS,
+            data=csv_bytes(rows),
+            file_name="rooms.csv",
+            create_campuses=True,
+        )
+    # Then each new campus gets a code of its own
+    assert report.ok, report.format_text()
+    assert sorted(Campus.objects.values_list("code", "name")) == [
+        ("campus-1", "南湖校区"),
+        ("campus-2", "北林校区"),
+        ("nanhu", "旧校区"),
+        ("nanhu-2", "Nanhu."),
+    ]
+
+
+def test_without_the_flag_an_unknown_campus_is_a_bad_row_with_a_hint(campuses, tmp_path):
+    # Given a file with a typo in one campus and a campus that does not exist
+    rows = [
+        ROOM_HEADER_EN,
+        ["松北", "S01", "1", "101", "4", "M"],
+        ["松比", "S01", "1", "102", "4", "M"],
+        ["Nanhu", "N01", "1", "101", "4", "M"],
+        ["nanhu campus", "N01", "1", "102", "4", "M"],
+    ]
+    before = snapshot()
+    # When imported without --create-campuses
+    out, err, error = run("import_rooms", tmp_path, csv_bytes(rows))
+    # Then those rows are bad, nothing is imported, and the report says how to create them
+    assert error == "3 errors in file.csv: nothing was imported."
+    assert [line.split(";")[0] for line in err.strip().splitlines()] == [
+        "line 3: campus: Unknown campus “松比”",
+        "line 4: campus: Unknown campus “Nanhu”",
+        "line 5: campus: Unknown campus “nanhu campus”",
+    ]
+    assert HINT % "“松比”, “Nanhu”" in out
+    assert snapshot() == before
+    assert Campus.objects.count() == 2
+
+
+def test_a_campus_to_create_is_checked_like_any_name(db, tmp_path):
+    rows = [
+        ROOM_HEADER_EN,
+        ['=HYPERLINK("http://x","y")', "S01", "1", "101", "4", "M"],
+        ["南" * 101, "S01", "1", "102", "4", "M"],
+    ]
+    _out, err, error = run("import_rooms", tmp_path, csv_bytes(rows), options=["--create-campuses"])
+    assert error == "2 errors in file.csv: nothing was imported."
+    assert err.strip().splitlines() == [
+        "line 2: campus: " + FORMULA % "=",
+        "line 3: campus: Too long: at most 100 characters.",
+    ]
+    assert Campus.objects.count() == 0
+
+
+def test_the_residents_and_assets_imports_never_create_a_campus(db, tmp_path):
+    for command in ("import_residents", "import_assets"):
+        with pytest.raises(CommandError, match="--create-campuses"):
+            call_command(command, str(tmp_path / "x.csv"), "--create-campuses")
+    with pytest.raises(ValueError, match="only rooms"):
+        imports.run_import(
+            imports.ImportKind.RESIDENTS, data=b"", file_name="x.csv", create_campuses=True
+        )
 
 
 def test_missing_header_is_named_and_unknown_columns_are_noted(campuses, tmp_path):
@@ -450,14 +614,36 @@ def test_headers_ignore_case_spacing_and_duplicates_are_refused(campuses):
     ]
 
 
-def test_formula_like_values_are_stored_as_text(campuses, tmp_path):
-    # Given values that a spreadsheet would evaluate
-    rows = [ROOM_HEADER_EN, ["songbei", "=1+1", "1", "@SUM(A1)", "2", "M"]]
+FORMULA = (
+    "Starts with “%s”: a spreadsheet would run it as a formula. Codes and names may not start "
+    "with = + - or @."
+)
+
+
+def test_codes_a_spreadsheet_would_run_as_formulas_are_refused(campuses, tmp_path):
+    # Given building codes and room numbers that a spreadsheet would evaluate
+    rows = [
+        ROOM_HEADER_EN,
+        ["songbei", "=1+1", "1", "101", "2", "M"],
+        ["songbei", "S01", "1", "@SUM(A1)", "2", "M"],
+        ["songbei", "+S01", "1", "102", "2", "M"],
+        ["songbei", "S01", "-1", "-101", "2", "M"],  # a negative floor is a number: fine
+        ["songbei", " =cmd|' /C calc'!A0", "1", "103", "2", "M"],  # spaces are trimmed first
+        ["songbei", "S-01", "1", "1-04", "2", "M"],  # inside a value: fine
+    ]
+    before = snapshot()
+    # When imported
     _out, err, error = run("import_rooms", tmp_path, csv_bytes(rows))
-    # Then they are stored exactly as text
-    assert error is None, err
-    room = Room.objects.get()
-    assert (room.building.code, room.number) == ("=1+1", "@SUM(A1)")
+    # Then each is a bad row with its reason, and nothing is written
+    assert error == "5 errors in file.csv: nothing was imported."
+    assert err.strip().splitlines() == [
+        "line 2: building: " + FORMULA % "=",
+        "line 3: room: " + FORMULA % "@",
+        "line 4: building: " + FORMULA % "+",
+        "line 5: room: " + FORMULA % "-",
+        "line 6: building: " + FORMULA % "=",
+    ]
+    assert snapshot() == before
 
 
 def test_dry_run_reports_what_would_change_and_writes_nothing(campuses, tmp_path):
@@ -524,12 +710,12 @@ def test_xlsx_line_numbers_count_blank_rows(campuses):
 
 
 def test_size_and_row_limits(campuses, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(imports.reader, "MAX_FILE_BYTES", 100)
     report = engine("rooms", data=b"x" * 101)
     assert [str(e) for e in report.errors] == ["The file is larger than 20 MB."]
 
-    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 20 * 1024 * 1024)
-    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    monkeypatch.setattr(imports.reader, "MAX_FILE_BYTES", 20 * 1024 * 1024)
+    monkeypatch.setattr(imports.reader, "MAX_ROWS", 2)
     rows = [ROOM_HEADER_EN] + [["songbei", "S01", "1", str(n), "1", "M"] for n in range(3)]
     report = engine("rooms", rows)
     assert [str(e) for e in report.errors] == [
@@ -598,18 +784,73 @@ def test_residents_with_accounts_and_reservations(rooms, tmp_path):
 
 
 def test_resident_values_are_only_ever_text(rooms):
-    # Given values a spreadsheet or a browser would interpret
+    # Given values a browser would interpret, and a phone number in international form
     rows = [
         RESIDENT_HEADER_EN,
-        ["2025000001", "=1+2", "M", "undergraduate", "songbei", "@SUM(A1)", "", "", "", "+86 1"],
-        ["2025000002", "<script>alert(1)</script>", "F", "staff", "songbei", "-2", "", "", "", ""],
+        [
+            "2025000001",
+            "<script>alert(1)</script>",
+            "F",
+            "staff",
+            "songbei",
+            "",
+            "",
+            "",
+            "",
+            "+86 1",
+        ],
     ]
     report = engine("residents", rows)
-    # Then they are stored exactly as they were written
+    # Then they are stored exactly as they were written (pages escape them)
     assert report.ok, report.format_text()
-    stored = dict(Resident.objects.values_list("student_id", "name"))
-    assert stored == {"2025000001": "=1+2", "2025000002": "<script>alert(1)</script>"}
-    assert Resident.objects.get(student_id="2025000001").college == "@SUM(A1)"
+    resident = Resident.objects.get()
+    assert (resident.name, resident.phone) == ("<script>alert(1)</script>", "+86 1")
+
+
+def test_resident_values_a_spreadsheet_would_run_as_formulas_are_refused(rooms):
+    # Given a student id, names, a college and a class that a spreadsheet would evaluate
+    header = [*RESIDENT_HEADER_EN, "class"]
+    rows = [
+        header,
+        ["+2025000001", "张三", "M", "undergraduate", "songbei", "", "", "", "", "", ""],
+        ["2025000002", "=1+2", "M", "undergraduate", "songbei", "", "", "", "", "", ""],
+        ["2025000003", "张三", "M", "undergraduate", "songbei", "@SUM(A1)", "", "", "", "", ""],
+        ["2025000004", "张三", "M", "undergraduate", "songbei", "", "", "", "", "", "-2"],
+        ["2025000005", "张三", "M", "undergraduate", "songbei", "", "", "", "", "+86 1", "计科1班"],
+    ]
+    before = snapshot()
+    report = engine("residents", rows)
+    # Then each is a bad row (the phone number is not a name: + starts a country code)
+    assert [(e.line, e.column, e.reason) for e in report.sorted_errors()] == [
+        (2, "student_id", FORMULA % "+"),
+        (3, "name", FORMULA % "="),
+        (4, "college", FORMULA % "@"),
+        (5, "class", FORMULA % "-"),
+    ]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        (1, "张\n三"),  # a line break inside a quoted cell
+        (1, "\u202e三张"),  # right-to-left override: shows the name reversed
+        (5, "计算机\x07学院"),
+        (0, "2025\t000001"),
+    ],
+)
+def test_resident_values_with_control_characters_are_refused(rooms, cell, value):
+    row = resident_row("2025000001")
+    row[cell] = value
+    report = engine("residents", [RESIDENT_HEADER_EN, row])
+    assert [(e.line, e.column, e.reason) for e in report.errors] == [
+        (
+            2,
+            RESIDENT_HEADER_EN[cell],
+            "Contains control characters (such as line breaks); remove them.",
+        )
+    ]
+    assert not Resident.objects.exists()
 
 
 def test_an_unknown_room_type_names_the_known_ones(campuses):

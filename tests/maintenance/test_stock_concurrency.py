@@ -51,7 +51,6 @@ def draw(technician, stock, job, quantity=1) -> str:
 @pytest.fixture
 def world():
     """A campus with a room, a storeroom, and one job in progress per technician."""
-    f.category()  # a transactional test flushed the default categories: restore them
     room = f.RoomFactory()
     campus = room.building.campus
     reporter = f.resident_living_in(room).user

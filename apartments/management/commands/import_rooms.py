@@ -11,7 +11,8 @@ class Command(BaseCommand):
     help = (
         "Import rooms (campus, building, floor, room, beds, gender; optional type) from a .csv "
         "or .xlsx file with English or Chinese headers. A file with any bad row imports "
-        "nothing; importing a file again updates, never duplicates."
+        "nothing; importing a file again updates, never duplicates. An unknown campus is a bad "
+        "row unless --create-campuses is given."
     )
     kind = ImportKind.ROOMS
 
@@ -20,8 +21,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="check the file only; write nothing"
         )
+        if self.kind == ImportKind.ROOMS:
+            parser.add_argument(
+                "--create-campuses",
+                action="store_true",
+                help=(
+                    "create the campuses the file names that do not exist yet (listed in the "
+                    "report, and in a dry run); without it an unknown campus is a bad row"
+                ),
+            )
 
-    def handle(self, *args, file, dry_run, **options):
+    def handle(self, *args, file, dry_run, create_campuses=False, **options):
         path = Path(file)
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
@@ -35,7 +45,13 @@ class Command(BaseCommand):
             raise CommandError(
                 _("%(file)s: cannot be read (%(error)s).") % {"file": file, "error": exc.strerror}
             ) from exc
-        report = run_import(self.kind, data=data, file_name=path.name, dry_run=dry_run)
+        report = run_import(
+            self.kind,
+            data=data,
+            file_name=path.name,
+            dry_run=dry_run,
+            create_campuses=create_campuses,
+        )
         for line in report.summary_lines():
             self.stdout.write(line)
         if report.errors:

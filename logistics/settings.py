@@ -173,7 +173,8 @@ CELERY_BEAT_SCHEDULE = {
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username/address before any password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend behind the per-account limit across addresses (logistics.signin).
+    "logistics.signin.AccountLockoutBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -198,6 +199,11 @@ AXES_LOCKOUT_CALLABLE = "logistics.access.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "logistics.access.client_ip"
 # How many reverse proxies stand in front of the portal (docs/operations.md); 0 = none.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# And per account, from any address (logistics.signin): 20 failures within an hour lock the
+# account for an hour, so N addresses cannot make 4N guesses. A limit of 0 turns it off.
+ACCOUNT_LOCKOUT_FAILURE_LIMIT = env.int("ACCOUNT_LOCKOUT_FAILURE_LIMIT", default=20)
+ACCOUNT_LOCKOUT_WINDOW = timedelta(minutes=env.int("ACCOUNT_LOCKOUT_WINDOW_MINUTES", default=60))
+ACCOUNT_LOCKOUT_COOLOFF = timedelta(minutes=env.int("ACCOUNT_LOCKOUT_COOLOFF_MINUTES", default=60))
 
 # --- Internationalisation -------------------------------------------------------------------
 

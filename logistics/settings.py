@@ -125,6 +125,18 @@ DATABASES = {
 # docs/decisions.md).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite (development, `make run`) serving parallel requests: every transaction takes the
+    # write lock when it begins and waits up to 20 s for it, instead of starting as a reader
+    # and failing with "database is locked" when two upgrade at once; the write-ahead log lets
+    # pages be read while a save writes (tests/logistics/test_sqlite_web_server.py).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery --------------------------------------------------------------------------

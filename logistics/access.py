@@ -166,13 +166,31 @@ def client_ip(request) -> str:
 
 
 def lockout_response(request, original_response=None, credentials=None, *args, **kwargs):
-    """What django-axes answers to a locked-out sign-in: JSON for the API, a page otherwise."""
+    """What a locked-out sign-in gets, from django-axes (this username from this address) or
+    from the per-account limit (logistics.signin: this account from anywhere, until
+    `request.account_locked_until`): 429, JSON for the API, a page otherwise."""
+    import math
+
     from django.http import JsonResponse
     from django.shortcuts import render
+    from django.utils import timezone
     from django.utils.translation import gettext as _
 
+    until = getattr(request, "account_locked_until", None)
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"detail": _("Too many failed sign-ins. Please try again later.")}, status=429
+        if until is None:
+            detail = _("Too many failed sign-ins. Please try again later.")
+        else:
+            detail = _(
+                "Too many failed sign-ins to this account, from several places: signing in to "
+                "it is paused for a while. Please try again later, or ask the service desk."
+            )
+        response = JsonResponse({"detail": detail}, status=429)
+    else:
+        response = render(
+            request, "registration/locked_out.html", {"account_locked_until": until}, status=429
         )
-    return render(request, "registration/locked_out.html", status=429)
+    if until is not None:
+        seconds = (until - timezone.now()).total_seconds()
+        response["Retry-After"] = str(max(1, math.ceil(seconds)))
+    return response

@@ -2,7 +2,16 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from logistics.models import AuditEvent, Campus, Department, JobRun, RoleGrant, ServiceArea, User
+from logistics.models import (
+    AuditEvent,
+    Campus,
+    Department,
+    JobRun,
+    RoleGrant,
+    ServiceArea,
+    SignInGuard,
+    User,
+)
 
 admin.site.site_header = _("Logistics portal administration")
 admin.site.site_title = _("Logistics portal")
@@ -75,3 +84,23 @@ class JobRunAdmin(ReadOnlyAdmin):
     list_display = ["job", "for_date", "status", "items", "started_at", "finished_at", "trigger"]
     list_filter = ["status", "job"]
     date_hierarchy = "for_date"
+
+
+@admin.register(SignInGuard)
+class SignInGuardAdmin(admin.ModelAdmin):
+    """The per-account sign-in limit (logistics.signin): who failed to sign in lately, which
+    accounts are locked. Deleting a row lifts the lock and forgets the failures."""
+
+    list_display = ["username", "locked_until", "failure_count", "updated_at"]
+    search_fields = ["username"]
+    readonly_fields = ["username", "failures", "locked_until", "updated_at"]
+
+    @admin.display(description=_("recent failures"))
+    def failure_count(self, guard):
+        return len(guard.failures)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -438,3 +438,29 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.recipient} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SignInGuard(models.Model):
+    """The per-account sign-in limit (logistics.signin): one username's recent failed sign-ins
+    from any address, and the lock they led to. Kept in the database so that it holds in
+    every process, with or without Redis. A row untouched for longer than the window and the
+    cool-off says nothing any more and is purged."""
+
+    username = models.CharField(_("username"), max_length=150, unique=True)
+    # [[ISO time, address], …], oldest first: the failures within the window, at most the limit.
+    failures = models.JSONField(_("recent failed sign-ins"), default=list, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("sign-in guard")
+        verbose_name_plural = _("sign-in guards")
+        # logistics.signin purges the rows untouched for a while.
+        indexes = [models.Index(fields=["updated_at"], name="signinguard_updated_idx")]
+
+    def __str__(self):
+        return self.username
+
+    def is_locked(self, now) -> bool:
+        return self.locked_until is not None and self.locked_until > now

@@ -128,6 +128,18 @@ DATABASES = {
 # docs/decisions.md).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite (development, `make run`) serving parallel requests: every transaction takes the
+    # write lock when it begins and waits up to 20 s for it, instead of starting as a reader
+    # and failing with "database is locked" when two upgrade at once; the write-ahead log lets
+    # pages be read while a save writes (tests/logistics/test_sqlite_web_server.py).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery --------------------------------------------------------------------------
@@ -229,7 +241,8 @@ NIGHTLY_DAY_ENDS_AT_HOUR = 6
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username/address before any password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend behind the per-account limit across addresses (logistics.signin).
+    "logistics.signin.AccountLockoutBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -254,6 +267,11 @@ AXES_LOCKOUT_CALLABLE = "logistics.access.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "logistics.access.client_ip"
 # How many reverse proxies stand in front of the portal (docs/operations.md); 0 = none.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# And per account, from any address (logistics.signin): 20 failures within an hour lock the
+# account for an hour, so N addresses cannot make 4N guesses. A limit of 0 turns it off.
+ACCOUNT_LOCKOUT_FAILURE_LIMIT = env.int("ACCOUNT_LOCKOUT_FAILURE_LIMIT", default=20)
+ACCOUNT_LOCKOUT_WINDOW = timedelta(minutes=env.int("ACCOUNT_LOCKOUT_WINDOW_MINUTES", default=60))
+ACCOUNT_LOCKOUT_COOLOFF = timedelta(minutes=env.int("ACCOUNT_LOCKOUT_COOLOFF_MINUTES", default=60))
 
 # --- Internationalisation -------------------------------------------------------------------
 

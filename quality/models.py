@@ -36,12 +36,16 @@ class Characteristic(models.TextChoices):
 
 
 class HistoryEvent(models.Model):
-    """One step in the history of a nonconformity or a complaint: when, by whom, a note."""
+    """One step in the history of a nonconformity or a complaint: when, by whom, a note.
+    Written once and never changed or deleted (on PostgreSQL the database refuses it,
+    migration 0003; docs/quality.md)."""
 
     at = models.DateTimeField(_("at"), auto_now_add=True)
+    # PROTECT, not SET_NULL: a history row is never rewritten (on PostgreSQL a trigger refuses
+    # it), so deleting someone named in one is refused by Django, cleanly, not by the database.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -521,7 +525,7 @@ class NonconformityEvent(HistoryEvent):
 
     nonconformity = models.ForeignKey(
         Nonconformity,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,  # a nonconformity with a history is kept on record
         related_name="events",
         verbose_name=_("nonconformity"),
     )
@@ -686,7 +690,10 @@ class ComplaintEvent(HistoryEvent):
         NONCONFORMITY = "nc", _("Nonconformity raised")
 
     complaint = models.ForeignKey(
-        Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")
+        Complaint,
+        on_delete=models.PROTECT,  # a complaint with a history is kept on record
+        related_name="events",
+        verbose_name=_("complaint"),
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
 

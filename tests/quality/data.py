@@ -1,8 +1,10 @@
 """Builders of quality test data: published checklists and sealed inspection records."""
 
 import io
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.utils import timezone
 
 from logistics.reference import service_areas_ensure
@@ -61,10 +63,13 @@ def published_checklist(area_code="apartments", *, code=None, items=DEFAULT_ITEM
 
 
 def sealed_inspection(
-    version, *, department, auditor, results=None, place="1号楼大厅", campus=None
+    version, *, department, auditor, results=None, place="1号楼大厅", campus=None, details=None
 ):
     """An inspection of `version` answered with `results` (one per item: an int score, "pass",
-    "fail" or "na"; default all full marks/pass), scored and sealed into the chain."""
+    "fail" or "na"; default all full marks/pass), scored and sealed into the chain. `details`
+    gives more of an answer by item position, e.g. {2: {"comment": …, "photo": …}}: a sealed
+    answer cannot be changed afterwards."""
+    details = details or {}
     items = list(version.items.order_by("position"))
     if results is None:
         results = [10 if i.rule == "score" else "pass" for i in items]
@@ -78,12 +83,17 @@ def sealed_inspection(
     )
     answers = []
     for item, result in zip(items, results, strict=True):
+        more = details.get(item.position, {})
         if isinstance(result, int):
             answers.append(
-                InspectionAnswer(inspection=inspection, item=item, result="scored", score=result)
+                InspectionAnswer(
+                    inspection=inspection, item=item, result="scored", score=result, **more
+                )
             )
         else:
-            answers.append(InspectionAnswer(inspection=inspection, item=item, result=result))
+            answers.append(
+                InspectionAnswer(inspection=inspection, item=item, result=result, **more)
+            )
     InspectionAnswer.objects.bulk_create(answers)
     inspection.score = weighted_score(items, results)
     inspection.submitted_at = timezone.now()
@@ -150,3 +160,31 @@ def sealed_inspection_with_photo(version, *, department, auditor, results=None, 
     inspection.score = weighted_score(items, results)
     inspection.submitted_at = timezone.now()
     return seals.seal(inspection)
+
+
+GUARDED_TABLES = ("quality_inspection", "quality_inspectionanswer", "quality_chainanchor")
+
+
+@contextmanager
+def behind_the_guard():
+    """Play the forger the seal chain exists for: someone with the table owner's rights who
+    switches PostgreSQL's guard off (ALTER TABLE … DISABLE TRIGGER, quality migration 0003)
+    and rewrites sealed records. The guard is back on afterwards (and the DDL is rolled back
+    with the test's transaction in any case). SQLite has no guard to switch off."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+
+    def switch(state):
+        with connection.cursor() as cursor:
+            # ALTER TABLE waits for no deferred foreign-key check: run the pending ones now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table in GUARDED_TABLES:
+                cursor.execute(f"ALTER TABLE {table} {state} TRIGGER USER")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+    switch("DISABLE")
+    try:
+        yield
+    finally:
+        switch("ENABLE")

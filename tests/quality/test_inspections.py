@@ -349,7 +349,7 @@ def test_the_author_discards_a_draft_no_one_else(version, auditor, other_auditor
     assert AuditEvent.objects.filter(action="inspection.discard").exists()
 
 
-def test_sealed_records_are_protected_in_the_database_too(version, auditor, apartments_dept):
+def test_the_checklist_version_a_record_used_cannot_be_deleted(version, auditor, apartments_dept):
     from django.db.models import ProtectedError
 
     record = sealed_inspection(version, department=apartments_dept, auditor=auditor)

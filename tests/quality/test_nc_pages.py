@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 
 from logistics.models import Role
 from quality import nonconformities as ncs
-from quality.models import InspectionAnswer, Nonconformity
+from quality.models import Nonconformity
 from tests import factories as f
 from tests.quality.test_nonconformities import (
     answer_at,
@@ -260,9 +260,10 @@ def test_a_form_with_errors_keeps_what_was_typed(client, world, apartments_dept,
 
 
 def test_a_failed_finding_prefills_the_form(client, world, apartments_dept):
-    inspection = failed_inspection(apartments_dept, world["auditor"])
+    inspection = failed_inspection(
+        apartments_dept, world["auditor"], details={2: {"comment": "值班室无人值守"}}
+    )
     answer = answer_at(inspection, 2)
-    InspectionAnswer.objects.filter(pk=answer.pk).update(comment="值班室无人值守")
     as_user(client, world["auditor"])
     response = client.get(reverse("quality:nc_new"), {"answer": answer.pk})
     assert response.status_code == 200

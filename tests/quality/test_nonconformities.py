@@ -44,12 +44,17 @@ def png_file(name="evidence.png"):
     return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
 
 
-def failed_inspection(department, auditor, campus=None):
+def failed_inspection(department, auditor, campus=None, details=None):
     """A sealed inspection of `department`: item 1 scored 5/10 (failed: under 60%), item 2
-    failed, item 3 scored 8/10 (passed)."""
+    failed, item 3 scored 8/10 (passed). `details`: more of an answer by item position."""
     version = published_checklist(code=f"std-{department.code}-{Inspection.objects.count()}")
     return sealed_inspection(
-        version, department=department, auditor=auditor, results=[5, "fail", 8], campus=campus
+        version,
+        department=department,
+        auditor=auditor,
+        results=[5, "fail", 8],
+        campus=campus,
+        details=details,
     )
 
 
@@ -100,13 +105,14 @@ def second_auditor():
 
 
 def test_a_failed_finding_becomes_a_nonconformity_of_the_inspected_department(
-    inspection, auditor, head, apartments_dept
+    auditor, head, apartments_dept
 ):
     # Given a failed finding with a photo, and a member of the department's staff
-    answer = answer_at(inspection, 2)
     photo = photo_create(uploaded_by=auditor, file=png_file())
-    InspectionAnswer.objects.filter(pk=answer.pk).update(photo=photo, comment="值班室无人")
-    answer.refresh_from_db()
+    inspection = failed_inspection(
+        apartments_dept, auditor, details={2: {"photo": photo, "comment": "值班室无人"}}
+    )
+    answer = answer_at(inspection, 2)
     owner = department_staff_member(apartments_dept, full_name="张楼长")
     prefill = ncs.prefill_from_answer(answer)
     assert prefill["department"] == apartments_dept.pk

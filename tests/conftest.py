@@ -12,6 +12,7 @@ from logistics.reference import service_areas_ensure
 from maintenance.reference import categories_ensure
 from tests.factories import PASSWORD
 
+
 # --- Reference data survives every flush -------------------------------------------------------
 #
 # Data migrations create reference data every installation has. A transactional test (a browser

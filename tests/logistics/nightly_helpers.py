@@ -14,6 +14,7 @@ from logistics.models import AuditEvent
 from logistics.nightly import NIGHTLY_JOBS, JobContext, nightly_job
 
 TODO, DONE, HANDLED = "test.todo", "test.done", "test.handled"
+SLOW_JOB = "test.slow_items"  # declared in the worker process only (worker_jobs.py)
 
 
 def make_items(count: int) -> list[int]:

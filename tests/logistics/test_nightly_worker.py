@@ -13,7 +13,7 @@ from celery import Celery
 from logistics.models import JobRun
 from tests.conftest import requires_postgres
 from tests.logistics import nightly_helpers as helpers
-from tests.logistics.worker_jobs import SLOW_JOB
+from tests.logistics.nightly_helpers import SLOW_JOB
 from tests.processes import RedisServer, needs_processes, start_worker, wait_until
 
 pytestmark = [requires_postgres, *needs_processes, pytest.mark.django_db(transaction=True)]

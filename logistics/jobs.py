@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from django.contrib.sessions.models import Session
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from logistics.nightly import NIGHTLY_JOBS, JobContext, nightly_job
 
 __all__ = ["NIGHTLY_JOBS", "JobContext", "clear_expired_sessions", "nightly_job"]
 
 
-@nightly_job("kernel.clear_expired_sessions")
+@nightly_job(
+    "kernel.clear_expired_sessions",
+    description=_("Deletes the login sessions that have expired."),
+)
 def clear_expired_sessions(run: JobContext) -> None:
     """Expired login sessions pile up in the database; delete them (Django's clearsessions),
     a batch at a time."""

@@ -76,7 +76,7 @@ class NightlyJob:
     work: Callable[[JobContext], None]
     time_limit: int  # seconds: the worker kills the job's task after this long
     soft_time_limit: int  # seconds: the job is interrupted (and recorded as failed) after this
-    description: str = ""
+    description: str = ""  # a lazy translation: what the job does, for the job page
 
     @property
     def stale_after(self) -> timedelta:
@@ -96,9 +96,10 @@ class NightlyJob:
 NIGHTLY_JOBS: dict[str, NightlyJob] = {}
 
 
-def nightly_job(name: str, *, time_limit: timedelta = timedelta(minutes=30)):
+def nightly_job(name: str, *, description="", time_limit: timedelta = timedelta(minutes=30)):
     """Register `work(run: JobContext)` as the nightly job `name`, in declaration order.
-    `time_limit` is the hard limit of its task; it is interrupted a minute before."""
+    `description` (translatable) says what it does on the job page; `time_limit` is the hard
+    limit of its task, which is interrupted a minute before."""
 
     def register(work: Callable[[JobContext], None]) -> NightlyJob:
         seconds = int(time_limit.total_seconds())
@@ -107,7 +108,7 @@ def nightly_job(name: str, *, time_limit: timedelta = timedelta(minutes=30)):
             work=work,
             time_limit=seconds,
             soft_time_limit=max(seconds - 60, seconds * 9 // 10),
-            description=(work.__doc__ or "").strip().split("\n\n")[0],
+            description=description,
         )
         existing = NIGHTLY_JOBS.get(name)
         if existing is not None and existing.work is not work:

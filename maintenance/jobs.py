@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from logistics.nightly import JobContext, nightly_job
 from maintenance import services
@@ -21,7 +22,14 @@ def end_of_day(for_date: date) -> datetime:
     )
 
 
-@nightly_job("maintenance.auto_confirm", time_limit=timedelta(minutes=30))
+@nightly_job(
+    "maintenance.auto_confirm",
+    description=_(
+        "Closes the finished repairs whose reporter neither confirmed nor reopened them in "
+        "time; they may still rate them."
+    ),
+    time_limit=timedelta(minutes=30),
+)
 def auto_confirm(run: JobContext) -> None:
     """Close the finished repairs whose reporter did not confirm or reopen them within
     REPAIR_CONFIRM_DAYS by the end of the run's date; they can still rate them afterwards.

@@ -533,6 +533,7 @@ def test_every_scheduled_task_exists_and_each_job_has_its_own_limits():
         assert entry["task"] in app.tasks
     for job in NIGHTLY_JOBS.values():
         assert 0 < job.soft_time_limit < job.time_limit
+        assert str(job.description)  # the job page says what it does
     timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     assert timeout > nightly.longest_time_limit()
 

@@ -179,11 +179,11 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Sending a task from a request must not hold it up when the broker is away: connect within a
-# second, retry a publish once, then give up (logistics.publishing logs it; the outbox and the
-# nightly watchdog pick up what the message would have done).
+# second, no retries, then give up (logistics.publishing logs it; the outbox and the nightly
+# watchdog pick up what the message would have done).
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
+    "max_retries": 0,
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.2,

@@ -326,6 +326,11 @@ LOGGING = {
 # seconds and the dashboard's queries are few and fixed, so every 10 seconds is cheap.
 MOVE_IN_DASHBOARD_REFRESH_SECONDS = env.int("MOVE_IN_DASHBOARD_REFRESH_SECONDS", default=10)
 
+# How long a photo URL the API gives out stays valid (logistics.uploads.signed_photo_url): long
+# enough to page through a ticket, short enough that a URL copied out of the app soon opens
+# nothing.
+PHOTO_URL_MAX_AGE = env.int("PHOTO_URL_MAX_AGE", default=15 * 60)
+
 # Days a resident has to dispute a move-out charge, and to confirm or dispute their room's
 # asset list after check-in.
 MOVE_OUT_DISPUTE_DAYS = env.int("MOVE_OUT_DISPUTE_DAYS", default=7)

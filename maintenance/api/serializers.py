@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apartments.models import Room
-from logistics.uploads import PhotoUploadField
+from logistics.uploads import PhotoUploadField, SignedPhotoUrlField
 from maintenance import services
 from maintenance.models import Category, PublicArea, Ticket, TicketEvent, TicketPhoto
 from maintenance.selectors import deadline_state
@@ -108,15 +107,18 @@ class CancelSerializer(serializers.Serializer):
 
 
 class TicketPhotoSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField()
+    url = SignedPhotoUrlField(
+        source="photo_id",
+        help_text=_(
+            "The photo's signed URL for the caller: opens without a session or token for a "
+            "limited time (15 minutes by default)."
+        ),
+    )
     kind = serializers.CharField(help_text=_("fault or result"))
 
     class Meta:
         model = TicketPhoto
         fields = ["id", "url", "kind"]
-
-    def get_url(self, photo) -> str:
-        return reverse("photo", args=[photo.photo_id])
 
 
 class TicketEventSerializer(serializers.ModelSerializer):

@@ -229,7 +229,10 @@ class TicketListCreate(generics.ListAPIView):
         # Read back as the caller sees it (a dispatcher filing for another campus's room
         # would not, but place_problem lets staff file only within their scope).
         ticket = tickets_queryset(request.user).filter(pk=ticket.pk).first() or ticket
-        return Response(TicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
+        return Response(
+            TicketSerializer(ticket, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 @extend_schema_view(
@@ -268,7 +271,7 @@ class _TicketAction(ABC, APIView):
         except services.RepairError as error:
             return repair_error_response(error)
         ticket = tickets_queryset(request.user).get(pk=ticket.pk)
-        return Response(TicketSerializer(ticket).data)
+        return Response(TicketSerializer(ticket, context={"request": request}).data)
 
 
 class TicketConfirm(_TicketAction):

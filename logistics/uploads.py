@@ -7,7 +7,8 @@ decoded pixels (orientation applied, alpha flattened on white, long side at most
 no EXIF (GPS position, camera serial), ICC, XMP or comment survives, and the file served can
 only ever be a JPEG.
 
-- Forms: `PhotoField` (reports problems inline); APIs: `PhotoUploadField`.
+- Forms: `PhotoField` (reports problems inline); APIs: `PhotoUploadField`, and
+  `PhotoUploadListField` for several.
 - Writes: `photo_create(uploaded_by=, file=)`, or `photo_from_upload(user, file)` for an
   optional field.
 - Who may see a photo: the uploader and administrators always; anyone else only if a policy
@@ -247,6 +248,27 @@ class PhotoUploadField(serializers.FileField):
         except ValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
         return file
+
+
+class PhotoUploadListField(serializers.ListField):
+    """A DRF serializer field for several photos (multipart, the field repeated). A bad photo
+    is reported as one message naming it ("Photo 2: …"), so that `errors` keeps its declared
+    shape, a list of messages per field (DRF would answer {"photos": {"1": [...]}})."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", PhotoUploadField())
+        super().__init__(**kwargs)
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as exc:
+            messages = [
+                _("Photo %(number)s: %(problem)s") % {"number": index + 1, "problem": message}
+                for index, problems in sorted(exc.detail.items())
+                for message in problems
+            ]
+            raise serializers.ValidationError(messages) from exc
 
 
 # --- Who may see a photo -------------------------------------------------------------------

@@ -160,3 +160,40 @@ def test_browser_sessions_keep_working(finished_with_photos, student):
     photo_id = photo_id_of(finished_with_photos, "fault")
     assert_image(browser.get(fault["url"]), photo_id)
     assert browser.get(f"/photos/{photo_id}/").status_code == 200
+
+
+# --- Bad photos: errors in the declared shape ------------------------------------------------
+
+
+def test_bad_photos_are_listed_as_messages_naming_the_photo(student):
+    """The description says `errors` holds a list of messages per field; the photos' errors
+    used to come as {"photos": {"0": [...]}}."""
+    not_a_photo = SimpleUploadedFile("a.jpg", b"<script>", content_type="image/jpeg")
+
+    response = token_client(student).post(
+        TICKETS,
+        {"category": "plumbing", "description": "x", "photos": [png(), not_a_photo]},
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "photos": [
+            "Photo 2: This file is not a photo: only JPEG, PNG, WebP and GIF images are accepted."
+        ]
+    }
+    assert TicketPhoto.objects.count() == 0
+
+
+def test_a_photo_that_is_not_a_file_is_a_message_too(student):
+    response = token_client(student).post(
+        TICKETS,
+        {"category": "plumbing", "description": "x", "photos": ["{}"]},
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 400
+    (message,) = response.json()["errors"]["photos"]
+    assert message.startswith("Photo 1: ")

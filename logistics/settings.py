@@ -239,8 +239,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "logistics.api.pagination.PagePagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["logistics.api.filters.StrictFilterBackend"],
+    # The description adds the errors every endpoint can answer (logistics/api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "logistics.api.schema.PortalAutoSchema",
+    # JSON in, as CONTRACT.md says (a form cannot say null); filing a repair adds multipart
+    # for its photos.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "logistics.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_RATES": {"auth-token": env.str("TOKEN_THROTTLE_RATE", default="10/min")},
@@ -253,7 +257,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "University logistics portal API",
     "DESCRIPTION": (
         "The API a mobile app or WeChat mini-program uses. Obtain a token at "
-        "/api/v1/auth/token/ and send `Authorization: Token <token>`."
+        "/api/v1/auth/token/ and send `Authorization: Token <token>`. Bodies are JSON "
+        "(filing a repair may be multipart, for its photos). Errors are JSON too: "
+        '`{"detail": "…"}`, and for bad input `"errors"` by field or query parameter. Text '
+        "may not contain the NUL character (400). Photo URLs in answers are signed for the "
+        "caller and open without a token, for 15 minutes by default."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

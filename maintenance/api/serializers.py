@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apartments.models import Room
-from logistics.uploads import PhotoUploadField, SignedPhotoUrlField
+from logistics.uploads import PhotoUploadListField, SignedPhotoUrlField
 from maintenance import services
 from maintenance.models import Category, PublicArea, Ticket, TicketEvent, TicketPhoto
 from maintenance.selectors import deadline_state
@@ -62,8 +62,7 @@ class TicketCreateSerializer(serializers.Serializer):
     contact_phone = serializers.CharField(
         max_length=30, required=False, allow_blank=True, label=_("contact phone")
     )
-    photos = serializers.ListField(
-        child=PhotoUploadField(),
+    photos = PhotoUploadListField(
         required=False,
         max_length=services.MAX_PHOTOS,
         label=_("photos"),
@@ -76,6 +75,17 @@ class TicketCreateSerializer(serializers.Serializer):
                 {"area": [_("Choose the room or the public area of the fault, not both.")]}
             )
         return data
+
+
+class TicketCreateMultipartSerializer(TicketCreateSerializer):
+    """Filing a repair as multipart/form-data, with photos. A form cannot say null: leave
+    `room` and `area` out (or empty) for none."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in ("room", "area"):
+            fields[name].allow_null = False
+        return fields
 
 
 class RatingSerializer(serializers.Serializer):

@@ -35,7 +35,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -45,6 +45,7 @@ from maintenance.api.serializers import (
     CategorySerializer,
     RatingSerializer,
     ReopenSerializer,
+    TicketCreateMultipartSerializer,
     TicketCreateSerializer,
     TicketSerializer,
 )
@@ -154,7 +155,7 @@ class TicketFilter(django_filters.FilterSet):
         method="filter_mine",
         widget=BooleanWidget,
         label=_("mine"),
-        help_text="1: only the requests the caller reported, or (a technician) their jobs.",
+        help_text="true: only the requests the caller reported, or (a technician) their jobs.",
     )
 
     class Meta:
@@ -186,7 +187,7 @@ class TicketFilter(django_filters.FilterSet):
 class TicketListCreate(generics.ListAPIView):
     serializer_class = TicketSerializer
     filterset_class = TicketFilter
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser]
 
     def get_queryset(self):
         return tickets_queryset(self.request.user).order_by("-created_at", "-id")
@@ -204,7 +205,7 @@ class TicketListCreate(generics.ListAPIView):
         ),
         request={
             "application/json": TicketCreateSerializer,
-            "multipart/form-data": TicketCreateSerializer,
+            "multipart/form-data": TicketCreateMultipartSerializer,
         },
         responses={201: TicketSerializer, **_error_responses(400, 409)},
         tags=TAGS,

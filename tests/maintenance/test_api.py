@@ -408,7 +408,7 @@ def test_filters_status_open_and_mine(scoped, student, dispatcher):
     services.ticket_cancel(actor=student, ticket=scoped["mine"], reason="fixed it myself")
     assert listed(student, "?status=open") == ids(scoped, "roommates")
     assert listed(student, "?status=cancelled") == ids(scoped, "mine")
-    assert listed(student, "?mine=1") == ids(scoped, "mine")
+    assert listed(student, "?mine=true") == ids(scoped, "mine")
     assert listed(dispatcher, "?status=assigned") == ids(scoped, "neighbours")
     bad = api_for(student).get(f"{TICKETS}?status=lost")
     assert bad.status_code == 400 and "status" in bad.json()["errors"]

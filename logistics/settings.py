@@ -313,8 +313,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "logistics.api.pagination.PagePagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["logistics.api.filters.StrictFilterBackend"],
+    # The description adds the errors every endpoint can answer (logistics/api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "logistics.api.schema.PortalAutoSchema",
+    # JSON in, as CONTRACT.md says (a form cannot say null); filing a repair adds multipart
+    # for its photos.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "logistics.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_RATES": {"auth-token": env.str("TOKEN_THROTTLE_RATE", default="10/min")},
@@ -327,7 +331,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "University logistics portal API",
     "DESCRIPTION": (
         "The API a mobile app or WeChat mini-program uses. Obtain a token at "
-        "/api/v1/auth/token/ and send `Authorization: Token <token>`."
+        "/api/v1/auth/token/ and send `Authorization: Token <token>`. Bodies are JSON "
+        "(filing a repair may be multipart, for its photos). Errors are JSON too: "
+        '`{"detail": "…"}`, and for bad input `"errors"` by field or query parameter. Text '
+        "may not contain the NUL character (400). Photo URLs in answers are signed for the "
+        "caller and open without a token, for 15 minutes by default."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -399,6 +407,11 @@ LOGGING = {
 # How often the move-in dashboard refreshes itself. A desk does one resident every few
 # seconds and the dashboard's queries are few and fixed, so every 10 seconds is cheap.
 MOVE_IN_DASHBOARD_REFRESH_SECONDS = env.int("MOVE_IN_DASHBOARD_REFRESH_SECONDS", default=10)
+
+# How long a photo URL the API gives out stays valid (logistics.uploads.signed_photo_url): long
+# enough to page through a ticket, short enough that a URL copied out of the app soon opens
+# nothing.
+PHOTO_URL_MAX_AGE = env.int("PHOTO_URL_MAX_AGE", default=15 * 60)
 
 # Days a resident has to dispute a move-out charge, and to confirm or dispute their room's
 # asset list after check-in.

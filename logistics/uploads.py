@@ -7,12 +7,15 @@ decoded pixels (orientation applied, alpha flattened on white, long side at most
 no EXIF (GPS position, camera serial), ICC, XMP or comment survives, and the file served can
 only ever be a JPEG.
 
-- Forms: `PhotoField` (reports problems inline); APIs: `PhotoUploadField`.
+- Forms: `PhotoField` (reports problems inline); APIs: `PhotoUploadField`, and
+  `PhotoUploadListField` for several.
 - Writes: `photo_create(uploaded_by=, file=)`, or `photo_from_upload(user, file)` for an
   optional field.
 - Who may see a photo: the uploader and administrators always; anyone else only if a policy
   registered with `register_photo_access(fn)` says so. Photos are served by the `photo` page
-  (`photo_url(photo)`), never from MEDIA_URL.
+  (`photo_url(photo)`, the browser's session), or for API clients by a signed, short-lived
+  URL naming the photo and its viewer (`signed_photo_url(request, photo_id)`, the serializer
+  field `SignedPhotoUrlField`); never from MEDIA_URL.
 
 The kernel imports no app: apps register their policies (a move-out inspection's photos are
 visible to whoever may see the inspection) from their own modules at start-up.
@@ -21,16 +24,21 @@ visible to whoever may see the inspection) from their own modules at start-up.
 from __future__ import annotations
 
 import io
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from PIL import Image, ImageOps, UnidentifiedImageError
 from rest_framework import serializers
 
@@ -242,6 +250,27 @@ class PhotoUploadField(serializers.FileField):
         return file
 
 
+class PhotoUploadListField(serializers.ListField):
+    """A DRF serializer field for several photos (multipart, the field repeated). A bad photo
+    is reported as one message naming it ("Photo 2: …"), so that `errors` keeps its declared
+    shape, a list of messages per field (DRF would answer {"photos": {"1": [...]}})."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", PhotoUploadField())
+        super().__init__(**kwargs)
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as exc:
+            messages = [
+                _("Photo %(number)s: %(problem)s") % {"number": index + 1, "problem": message}
+                for index, problems in sorted(exc.detail.items())
+                for message in problems
+            ]
+            raise serializers.ValidationError(messages) from exc
+
+
 # --- Who may see a photo -------------------------------------------------------------------
 
 PhotoPolicy = Callable[[object, Photo], bool]
@@ -268,6 +297,75 @@ def photo_url(photo: Photo) -> str:
     """The address a page shows a photo at (`<img src>`); in templates also
     `{% url "photo" photo.pk %}`."""
     return reverse("photo", args=[photo.pk])
+
+
+# --- Signed URLs, for API clients ------------------------------------------------------------
+#
+# A mini-program's <image src> sends neither the browser's session cookie nor an
+# Authorization header, so the API hands out URLs that carry their own proof: the viewer's id,
+# signed together with the photo's id (the salt) and the time (TimestampSigner, keyed by
+# SECRET_KEY). The URL opens the photo for PHOTO_URL_MAX_AGE seconds, and only while that viewer
+# may still see it (the policies are asked again). See docs/decisions.md.
+
+_SIGNED_URL_SALT = "logistics.photo"
+# Base64 and base62 never contain a dot, so it can separate the parts, and a URL path keeps it.
+_SIGNED_URL_SEP = "."
+
+
+def _photo_signer(photo_id: int) -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=f"{_SIGNED_URL_SALT}:{photo_id}", sep=_SIGNED_URL_SEP)
+
+
+def signed_photo_path(photo_id: int, viewer) -> str:
+    """The path of `photo_id`'s signed URL for `viewer`. Give it only to a viewer who may see the
+    photo (a serializer of a record the viewer may see); it opens nothing for anyone else."""
+    token = _photo_signer(photo_id).sign(str(viewer.pk))
+    return reverse("photo-signed", args=[photo_id, token])
+
+
+def signed_photo_url(request, photo_id: int) -> str:
+    """The absolute signed URL of `photo_id` for the user making `request`."""
+    return request.build_absolute_uri(signed_photo_path(photo_id, request.user))
+
+
+def signed_photo_viewer(photo_id: int, token: str) -> tuple[object, int] | None:
+    """Who a signed URL was given to, and for how many more seconds it is valid; None when the
+    token is forged, altered, for another photo or expired, or its viewer is inactive."""
+    max_age = settings.PHOTO_URL_MAX_AGE
+    signer = _photo_signer(photo_id)
+    try:
+        viewer_id = signer.unsign(token, max_age=max_age)
+        # unsign() checked the signature; the timestamp is the part before it.
+        issued = signing.b62_decode(token.rsplit(_SIGNED_URL_SEP, 2)[1])
+    except (signing.BadSignature, ValueError):
+        return None
+    viewer = get_user_model().objects.filter(pk=int(viewer_id), is_active=True).first()
+    if viewer is None:
+        return None
+    remaining = max(0, int(issued + max_age - time.time()))
+    return viewer, remaining
+
+
+@extend_schema_field({"type": "string", "format": "uri"})
+class SignedPhotoUrlField(serializers.Field):
+    """Read-only: a photo id (`source=`) as its signed URL for the caller (absolute, valid for
+    PHOTO_URL_MAX_AGE seconds, no session or header needed); null for no photo (declare
+    `allow_null=True` then). The serializer
+    needs the request in its context (generic views pass it)."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        request = self.context.get("request")
+        if request is None:
+            raise ImproperlyConfigured(
+                f"{type(self.parent).__name__} needs the request in its context "
+                "to sign photo URLs for the caller."
+            )
+        photo_id = value.pk if isinstance(value, Photo) else int(value)
+        return signed_photo_url(request, photo_id)
 
 
 @register_photo_access

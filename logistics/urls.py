@@ -22,6 +22,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # uploads: (the photo route of logistics/uploads.py goes here)
     path("photos/<int:pk>/", views_photos.photo, name="photo"),
+    path("photos/<int:pk>/signed/<str:token>/", views_photos.photo_signed, name="photo-signed"),
     # notifications: the user's messages (logistics/views_notifications.py)
     path("notifications/", views_notifications.notification_list, name="notifications"),
     path("notifications/read/", views_notifications.notifications_read, name="notifications_read"),

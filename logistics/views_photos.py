@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
 from logistics.models import Photo
-from logistics.uploads import may_see_photo
+from logistics.uploads import may_see_photo, signed_photo_viewer
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,26 @@ def photo(request, pk: int):
     item = get_object_or_404(Photo, pk=pk)
     if not may_see_photo(request.user, item):
         raise Http404
+    return _serve(item, cache_control=PHOTO_HEADERS["Cache-Control"])
+
+
+@require_safe
+def photo_signed(request, pk: int, token: str):
+    """A photo by its signed URL (logistics.uploads.signed_photo_url), without session or
+    token: to the viewer the URL was signed for, while it is valid and the viewer may still
+    see the photo; 404 otherwise, as for a photo that does not exist."""
+    signed = signed_photo_viewer(pk, token)
+    if signed is None:
+        raise Http404
+    viewer, seconds_left = signed
+    item = get_object_or_404(Photo, pk=pk)
+    if not may_see_photo(viewer, item):
+        raise Http404
+    # The client may keep it while the URL is valid; shared caches never.
+    return _serve(item, cache_control=f"private, max-age={seconds_left}")
+
+
+def _serve(item: Photo, *, cache_control: str) -> FileResponse:
     try:
         stream = item.image.open("rb")
     except FileNotFoundError:
@@ -44,4 +64,5 @@ def photo(request, pk: int):
     response["Content-Disposition"] = f'inline; filename="photo-{item.pk}.jpg"'
     for header, value in PHOTO_HEADERS.items():
         response[header] = value
+    response["Cache-Control"] = cache_control
     return response

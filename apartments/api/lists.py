@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     inline_serializer,
@@ -21,6 +22,7 @@ from apartments.dashboard import stays_in_room_count
 from apartments.models import Bed, Building, Category, Resident, Room, Stay
 from apartments.selectors import BUILDING_VIEWERS, building_list, buildings_for, related_count
 from logistics.access import HasRole
+from logistics.api.schema import ApiErrorSerializer
 from logistics.models import Campus, Role
 
 ManagerOnly = HasRole.of(*BUILDING_VIEWERS)
@@ -158,7 +160,7 @@ class BuildingList(generics.ListAPIView):
 
 
 class RoomFilter(django_filters.FilterSet):
-    building = django_filters.NumberFilter(field_name="building_id")
+    building = django_filters.NumberFilter(field_name="building")
     campus = django_filters.CharFilter(field_name="building__campus__code")
 
     class Meta:
@@ -186,8 +188,8 @@ class RoomList(generics.ListAPIView):
 
 
 class BedFilter(django_filters.FilterSet):
-    building = django_filters.NumberFilter(field_name="room__building_id")
-    room = django_filters.NumberFilter(field_name="room_id")
+    building = django_filters.NumberFilter(field_name="room__building")
+    room = django_filters.NumberFilter(field_name="room")
     free = django_filters.BooleanFilter(method="filter_free", label="free")
 
     class Meta:
@@ -283,11 +285,19 @@ class MoveInSummary(APIView):
         parameters=[
             OpenApiParameter("campus", OpenApiTypes.STR, description="a campus code"),
         ],
-        responses=SummarySerializer,
+        responses={
+            200: SummarySerializer,
+            400: OpenApiResponse(
+                ApiErrorSerializer, description="An unknown campus code, or `campus` repeated."
+            ),
+        },
     )
     def get(self, request):
         campus = None
-        code = request.query_params.get("campus")
+        codes = request.query_params.getlist("campus")
+        if len(codes) > 1:
+            raise ValidationError({"campus": [_("Give this parameter once.")]})
+        code = codes[0] if codes else None
         if code:
             campus = Campus.objects.filter(code=code).first()
             if campus is None:
@@ -303,7 +313,12 @@ class MyStay(APIView):
 
     permission_classes = [HasRole.of(Role.STUDENT)]
 
-    @extend_schema(responses=StaySerializer)
+    @extend_schema(
+        responses={
+            200: StaySerializer,
+            404: OpenApiResponse(ApiErrorSerializer, description="The caller has no room yet."),
+        }
+    )
     def get(self, request):
         stay = (
             Stay.objects.filter(resident__user=request.user, status__in=Stay.CURRENT)

@@ -98,5 +98,6 @@ class CheckInValidationErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text=_("The first problem, prefixed by its field."))
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
-        help_text=_("Every problem, by field."),
+        required=False,
+        help_text=_("Every problem, by field (absent when the body is not even JSON)."),
     )

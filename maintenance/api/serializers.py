@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apartments.models import Room
-from logistics.uploads import PhotoUploadField
+from logistics.uploads import PhotoUploadListField, SignedPhotoUrlField
 from maintenance import services
 from maintenance.models import Category, PublicArea, Ticket, TicketEvent, TicketPhoto
 from maintenance.selectors import deadline_state
@@ -63,8 +62,7 @@ class TicketCreateSerializer(serializers.Serializer):
     contact_phone = serializers.CharField(
         max_length=30, required=False, allow_blank=True, label=_("contact phone")
     )
-    photos = serializers.ListField(
-        child=PhotoUploadField(),
+    photos = PhotoUploadListField(
         required=False,
         max_length=services.MAX_PHOTOS,
         label=_("photos"),
@@ -77,6 +75,17 @@ class TicketCreateSerializer(serializers.Serializer):
                 {"area": [_("Choose the room or the public area of the fault, not both.")]}
             )
         return data
+
+
+class TicketCreateMultipartSerializer(TicketCreateSerializer):
+    """Filing a repair as multipart/form-data, with photos. A form cannot say null: leave
+    `room` and `area` out (or empty) for none."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in ("room", "area"):
+            fields[name].allow_null = False
+        return fields
 
 
 class RatingSerializer(serializers.Serializer):
@@ -108,15 +117,18 @@ class CancelSerializer(serializers.Serializer):
 
 
 class TicketPhotoSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField()
+    url = SignedPhotoUrlField(
+        source="photo_id",
+        help_text=_(
+            "The photo's signed URL for the caller: opens without a session or token for a "
+            "limited time (15 minutes by default)."
+        ),
+    )
     kind = serializers.CharField(help_text=_("fault or result"))
 
     class Meta:
         model = TicketPhoto
         fields = ["id", "url", "kind"]
-
-    def get_url(self, photo) -> str:
-        return reverse("photo", args=[photo.photo_id])
 
 
 class TicketEventSerializer(serializers.ModelSerializer):

@@ -35,7 +35,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -45,6 +45,7 @@ from maintenance.api.serializers import (
     CategorySerializer,
     RatingSerializer,
     ReopenSerializer,
+    TicketCreateMultipartSerializer,
     TicketCreateSerializer,
     TicketSerializer,
 )
@@ -154,7 +155,7 @@ class TicketFilter(django_filters.FilterSet):
         method="filter_mine",
         widget=BooleanWidget,
         label=_("mine"),
-        help_text="1: only the requests the caller reported, or (a technician) their jobs.",
+        help_text="true: only the requests the caller reported, or (a technician) their jobs.",
     )
 
     class Meta:
@@ -186,7 +187,7 @@ class TicketFilter(django_filters.FilterSet):
 class TicketListCreate(generics.ListAPIView):
     serializer_class = TicketSerializer
     filterset_class = TicketFilter
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser]
 
     def get_queryset(self):
         return tickets_queryset(self.request.user).order_by("-created_at", "-id")
@@ -204,7 +205,7 @@ class TicketListCreate(generics.ListAPIView):
         ),
         request={
             "application/json": TicketCreateSerializer,
-            "multipart/form-data": TicketCreateSerializer,
+            "multipart/form-data": TicketCreateMultipartSerializer,
         },
         responses={201: TicketSerializer, **_error_responses(400, 409)},
         tags=TAGS,
@@ -229,7 +230,10 @@ class TicketListCreate(generics.ListAPIView):
         # Read back as the caller sees it (a dispatcher filing for another campus's room
         # would not, but place_problem lets staff file only within their scope).
         ticket = tickets_queryset(request.user).filter(pk=ticket.pk).first() or ticket
-        return Response(TicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
+        return Response(
+            TicketSerializer(ticket, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 @extend_schema_view(
@@ -268,7 +272,7 @@ class _TicketAction(ABC, APIView):
         except services.RepairError as error:
             return repair_error_response(error)
         ticket = tickets_queryset(request.user).get(pk=ticket.pk)
-        return Response(TicketSerializer(ticket).data)
+        return Response(TicketSerializer(ticket, context={"request": request}).data)
 
 
 class TicketConfirm(_TicketAction):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from logistics.models import Campus
+from logistics.uploads import SignedPhotoUrlField
 from quality import complaints as complaint_services
 from quality import nonconformities as nc_services
 from quality.models import (
@@ -19,15 +18,10 @@ from quality.models import (
 )
 from quality.selectors import shows_complainant
 
-
-def _photo_url(serializer, photo_id: int | None) -> str | None:
-    """The photo's address (/photos/<id>/, which checks who asks), absolute when the request
-    is known."""
-    if not photo_id:
-        return None
-    path = reverse("photo", args=[photo_id])
-    request = serializer.context.get("request")
-    return request.build_absolute_uri(path) if request is not None else path
+PHOTO_HELP = _(
+    "The photo's signed URL for the caller: opens without a session or token for a limited "
+    "time (15 minutes by default); null when there is none."
+)
 
 
 def _name(user) -> str | None:
@@ -48,7 +42,7 @@ class InspectionAnswerSerializer(serializers.ModelSerializer):
     max_score = serializers.IntegerField(source="item.max_score")
     servqual = serializers.CharField(source="item.servqual")
     characteristic = serializers.CharField(source="item.characteristic")
-    photo = serializers.SerializerMethodField()
+    photo = SignedPhotoUrlField(source="photo_id", allow_null=True, help_text=PHOTO_HELP)
 
     class Meta:
         model = InspectionAnswer
@@ -67,10 +61,6 @@ class InspectionAnswerSerializer(serializers.ModelSerializer):
             "photo",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_photo(self, answer) -> str | None:
-        return _photo_url(self, answer.photo_id)
 
 
 class InspectionSerializer(serializers.ModelSerializer):
@@ -125,7 +115,7 @@ class NonconformitySerializer(serializers.ModelSerializer):
     owner = serializers.SerializerMethodField()
     answered_by = serializers.SerializerMethodField()
     verified_by = serializers.SerializerMethodField()
-    evidence = serializers.SerializerMethodField()
+    evidence = SignedPhotoUrlField(source="evidence_id", allow_null=True, help_text=PHOTO_HELP)
     is_overdue = serializers.BooleanField(help_text=_("Still open and past its action due date."))
 
     class Meta:
@@ -174,10 +164,6 @@ class NonconformitySerializer(serializers.ModelSerializer):
 
     def get_verified_by(self, nc) -> str | None:
         return _name(nc.verified_by)
-
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_evidence(self, nc) -> str | None:
-        return _photo_url(self, nc.evidence_id)
 
 
 class NonconformityAnswerSerializer(serializers.Serializer):

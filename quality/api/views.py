@@ -169,7 +169,9 @@ INSPECTION_TAGS = ["quality: inspections"]
         summary="List sealed inspection records",
         description="The latest first (by chain position), each with its findings. Auditors "
         "see every record, a department head their departments'; anyone else an empty list. "
-        "`from`/`to` filter by the day submitted.",
+        "`from`/`to` filter by the day submitted. 400 for an unknown department or area "
+        "code, a day outside 2000-01-01 to 2100-12-31, `to` before `from`, or a period longer "
+        "than the dashboard's.",
         responses={200: InspectionSerializer(many=True), **_error_responses(400)},
         tags=INSPECTION_TAGS,
     )
@@ -237,7 +239,7 @@ class NonconformityFilter(django_filters.FilterSet):
         operation_id="nonconformities_list",
         summary="List nonconformities",
         description="The newest first. Auditors see all, a department head their "
-        "departments', others those they own.",
+        "departments', others those they own. 400 for an unknown department code.",
         responses={200: NonconformitySerializer(many=True), **_error_responses(400)},
         tags=NC_TAGS,
     )
@@ -440,7 +442,9 @@ class ComplaintListCreate(generics.ListAPIView):
         description="Any signed-in user files a web complaint, routed to the category's "
         "department, which answers within the category's hours. `anonymous`: the staff who "
         "handle it never see who filed it (the caller still follows it here). The same "
-        "complaint sent twice within two minutes gives the first back.",
+        "complaint sent twice within two minutes gives the first back. 400 for an unknown or "
+        "retired category, an unknown campus code, or a subject or text that is empty once "
+        "trimmed.",
         request=ComplaintCreateSerializer,
         responses={201: ComplaintSerializer, **_error_responses(400)},
         tags=COMPLAINT_TAGS,

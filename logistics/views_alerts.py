@@ -7,6 +7,7 @@ Staff only (residents have nothing to act on: 404). Who sees which alert is deci
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -46,6 +47,14 @@ def alert_list(request):
             "resolved": resolved,
             "kind": kind,
             "kinds": sorted(KINDS),
+            # the filters, kept by the page links
+            "query": urlencode(
+                [
+                    (k, v)
+                    for k, v in (("state", "resolved" if resolved else ""), ("kind", kind))
+                    if v
+                ]
+            ),
         },
     )
 

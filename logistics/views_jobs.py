@@ -13,6 +13,7 @@ from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -81,6 +82,7 @@ def job_list(request):
             "jobs": jobs,
             "job": job,
             "status": status,
+            "query": urlencode([(k, v) for k, v in (("job", job), ("status", status)) if v]),
             "statuses": JobRun.Status.choices,
             "form": RerunForm(initial={"date": timezone.localdate()}),
             "max_attempts": settings.NIGHTLY_JOB_MAX_ATTEMPTS,

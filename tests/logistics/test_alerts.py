@@ -329,3 +329,14 @@ def test_the_empty_alerts_page_says_so(client, manager):
     client.force_login(manager)
     english = client.get(reverse("alerts"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Nothing to act on" in english
+
+
+def test_the_alerts_page_pages_and_keeps_its_filters(client, building, manager):
+    for n in range(35):
+        _building_alert(building, day=DAY + timedelta(days=n))
+    client.force_login(manager)
+    page = client.get(reverse("alerts") + "?kind=test_report_missing").content.decode()
+    assert page.count('data-testid="alert-row"') == 30
+    assert "?kind=test_report_missing&amp;page=2" in page
+    second = client.get(reverse("alerts") + "?kind=test_report_missing&page=2").content.decode()
+    assert second.count('data-testid="alert-row"') == 5

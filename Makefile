@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test test-serial e2e lint format messages check-deploy migrate seed bench-conn bench-move-in clean
+.PHONY: run test test-serial e2e lint format messages check-deploy migrate seed bench bench-conn bench-move-in clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is required")'
@@ -68,6 +68,15 @@ check-deploy: $(VENV)/.installed
 	DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  ALLOWED_HOSTS=portal.example.edu.cn REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	  $(MANAGE) check --deploy --fail-level WARNING
+
+# Every figure of issue 12 in one table, beside a bare-Django ceiling measured in the same run:
+# seeds its own PostgreSQL database at campus scale (drops and recreates logistics_bench_campus),
+# serves the portal and the ceiling with gunicorn (2 sync workers), loads both alternately with
+# wrk (or a Python load generator where wrk is missing). BENCH_QUICK=1 to try it in a minute.
+# Then, unless BENCH_QUICK is set, move-in day: 6,450 residents checked in by 20 desks.
+bench: $(VENV)/.installed
+	$(PY) bench/campus/run.py
+	@if [ -z "$$BENCH_QUICK" ]; then BENCH_WORKERS=2 $(PY) bench/move_in/run.py; fi
 
 # Move-in day at full scale (needs PostgreSQL; drops and recreates its own database).
 bench-move-in: $(VENV)/.installed

@@ -1,4 +1,6 @@
-"""The bench's only URL: /insert does exactly one INSERT and answers 200.
+"""The bare-Django ceiling: /insert does exactly one INSERT and answers 200, /ok answers "ok"
+and touches nothing. bench/conn_reuse/run.sh measures /insert; bench/campus/run.py measures
+both beside the portal, as the ceiling its figures are divided by.
 
 Bench-only: this URLconf is used by bench/conn_reuse/settings.py and is never mounted in the
 portal. That is why a GET may write here (wrk sends GETs) and why CSRF does not apply; every
@@ -19,4 +21,8 @@ def insert(request):
     return HttpResponse("ok\n", content_type="text/plain")
 
 
-urlpatterns = [path("insert", insert)]
+def ok(request):
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+urlpatterns = [path("insert", insert), path("ok", ok)]

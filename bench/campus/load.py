@@ -31,6 +31,9 @@ class Load:
     # Rotated into {value}; a value "a|b" fills {value} with a and {value2} with b.
     values: list[str] = field(default_factory=list)
     connections: int = 8
+    # Seconds each connection waits after an answer before its next request (a desk's
+    # pace); 0: as fast as the server answers. Paced loads use the Python generator.
+    pace: float = 0.0
 
 
 @dataclass
@@ -56,7 +59,7 @@ def have_wrk() -> bool:
 
 
 def run(load: Load, port: int, seconds: float) -> Result:
-    if have_wrk():
+    if have_wrk() and not load.pace:
         return _run_wrk(load, port, seconds)
     return _run_python(load, port, seconds)
 
@@ -199,6 +202,8 @@ def _run_python(load: Load, port: int, seconds: float) -> Result:
                 conn.close()
                 conn = http.client.HTTPConnection(HOST, port, timeout=30)
             mine.append(time.perf_counter() - start)
+            if load.pace:
+                time.sleep(load.pace)
         conn.close()
         with lock:
             latencies.extend(mine)

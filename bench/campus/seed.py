@@ -43,7 +43,7 @@ BEDS_PER_ROOM = 4
 FLOORS = 10
 # Of the residents: checked in, reserved (arriving later), and not yet arranged (the pool the
 # check-in scenarios draw from: each check-in needs a resident who has no bed yet).
-ACTIVE_SHARE = 0.5
+ACTIVE_SHARE = 0.4
 RESERVED_SHARE = 0.1
 CAMPUSES = [("main", "主校区", "Main campus"), ("south", "南校区", "South campus")]
 # The intake's mix of categories, roughly (DOMAIN.md), repeated over the residents.

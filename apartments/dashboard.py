@@ -12,15 +12,16 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext
 
 from apartments.models import (
-    Bed,
     BedKit,
     Building,
     BuildingAssignment,
+    BuildingTally,
     Category,
     Resident,
+    ResidentTally,
     Stay,
 )
-from apartments.selectors import Visibility, related_count, visibility_of
+from apartments.selectors import Visibility, visibility_of
 from logistics.models import Campus
 
 
@@ -124,17 +125,35 @@ class Summary:
 
 
 def move_in_summary(user, *, campus: Campus | None = None) -> Summary:
-    """Three queries: campuses, residents expected by campus × category, and of those the
-    ones checked in."""
+    """Two queries: campuses, and residents expected and checked in by campus × category.
+
+    Whoever sees whole campuses reads the tallies the triggers keep (apartments/tallies.py):
+    a few rows per campus, however many residents. A dorm manager's figures are those of the
+    residents of their own buildings, which no tally holds: those are counted, over the few
+    residents concerned."""
     campuses = list(Campus.objects.all())  # in the university's own order
     if campus is not None:
         campuses = [c for c in campuses if c.pk == campus.pk]
-    grouped = (
-        residents_for(user, campus=campus)
-        .order_by()
-        .values("campus__code", "category")
-        .annotate(expected=Count("pk"), checked=Count("pk", filter=_checked_in()))
-    )
+    visibility = visibility_of(user)
+    if visibility.assigned or visibility.nothing:
+        grouped = (
+            residents_for(user, campus=campus)
+            .order_by()
+            .values("campus__code", "category")
+            .annotate(expected=Count("pk"), checked=Count("pk", filter=_checked_in()))
+        )
+    else:
+        tallies = ResidentTally.objects.all()
+        if not visibility.everything:
+            tallies = tallies.filter(campus_id__in=visibility.campus_ids)
+        if campus is not None:
+            tallies = tallies.filter(campus=campus)
+        grouped = (
+            tallies.order_by()
+            .values("campus__code", "category")
+            .annotate(expected=Sum("expected"), checked=Sum("checked_in"))
+            .filter(expected__gt=0)
+        )
     expected, checked = {}, {}
     for row in grouped:
         key = (row["campus__code"], row["category"])
@@ -193,19 +212,18 @@ def arrivals_per_hour(user, day: date) -> list[HourBar]:
 
 def building_progress(user) -> list[Building]:
     """The user's buildings with beds, residents checked in, reservations still to come and
-    free beds, in one query."""
+    free beds, in one query over the building tallies (apartments/tallies.py): a few rows per
+    building, however many residents."""
     visibility = visibility_of(user)
     if visibility.nothing:
         return []
-    active = Stay.objects.filter(status=Stay.Status.ACTIVE)
-    reserved = Stay.objects.filter(status=Stay.Status.RESERVED)
     buildings = (
         Building.objects.filter(visibility.building_q())
         .select_related("campus")
         .annotate(
-            bed_count=related_count(Bed, "room__building"),
-            active_count=stays_in_building_count(active),
-            reserved_count=stays_in_building_count(reserved),
+            bed_count=_tally_sum("beds"),
+            active_count=_tally_sum("active"),
+            reserved_count=_tally_sum("reserved"),
         )
         .order_by("campus__position", "campus__code", "code")
     )
@@ -215,6 +233,21 @@ def building_progress(user) -> list[Building]:
         expected = b.active_count + b.reserved_count
         b.progress = round(100 * b.active_count / expected) if expected else 0
     return result
+
+
+def _tally_sum(column: str):
+    """The sum of one column of a building's tally rows (one per connection slot)."""
+    return Coalesce(
+        Subquery(
+            BuildingTally.objects.filter(building=OuterRef("pk"))
+            .order_by()
+            .values("building")
+            .annotate(n=Sum(column))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
 
 
 def stay_count(stays, path: str):
@@ -230,10 +263,6 @@ def stay_count(stays, path: str):
         ),
         0,
     )
-
-
-def stays_in_building_count(stays):
-    return stay_count(stays, "bed__room__building")
 
 
 def stays_in_room_count(stays):

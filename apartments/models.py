@@ -237,6 +237,56 @@ class Stay(models.Model):
         return f"{self.resident} – {self.bed} ({self.get_status_display()})"
 
 
+class BuildingTally(models.Model):
+    """Beds, residents checked in and reservations of one building, kept current by database
+    triggers on beds, rooms and stays (apartments/tallies.py), so that the move-in dashboard
+    reads a hundred small rows instead of counting every stay of the university.
+
+    A building's figures are the sums over its rows: each database connection adds to its own
+    slot, so twenty desks checking residents into one building do not queue for one row. No
+    foreign key constraint: a trigger may add to a building that a cascade is deleting."""
+
+    building = models.ForeignKey(
+        Building, on_delete=models.DO_NOTHING, db_constraint=False, related_name="tallies"
+    )
+    slot = models.PositiveSmallIntegerField()
+    beds = models.IntegerField(default=0)
+    active = models.IntegerField(default=0)
+    reserved = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["building", "slot"], name="buildingtally_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.building_id}/{self.slot}: {self.beds} {self.active} {self.reserved}"
+
+
+class ResidentTally(models.Model):
+    """Residents expected and checked in per campus and category, kept current by database
+    triggers on residents and stays (apartments/tallies.py): the move-in summary's cells
+    without counting thirty thousand residents. Slots as in BuildingTally."""
+
+    campus = models.ForeignKey(
+        Campus, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    category = models.CharField(max_length=20, choices=Category.choices)
+    slot = models.PositiveSmallIntegerField()
+    expected = models.IntegerField(default=0)
+    checked_in = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campus", "category", "slot"], name="residenttally_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.campus_id}/{self.category}/{self.slot}: {self.expected} {self.checked_in}"
+
+
 class KitType(BilingualName):
     """A bedding kit (行李): quilt, pillow, sheets… handed to a resident with the key."""
 

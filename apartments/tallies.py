@@ -1,0 +1,439 @@
+"""The move-in tallies: per building (beds, checked in, reserved) and per campus × category
+(residents expected, checked in), kept current by database triggers, so that the move-in
+dashboard and the summary API read a few hundred rows whatever the number of residents.
+
+Why triggers (docs/decisions.md, "Move-in tallies"): every path that changes a stay, a bed, a
+room or a resident keeps them right without knowing they exist: the check-in services, move-out
+and the keys handed back, both importers, the admin, the demo seed, the test factories, a
+data fix in psql. Each connection adds to its own slot row (PostgreSQL: the backend's process
+id modulo SLOTS), so concurrent desks never wait for one another's counter; the figures are
+the sums over the slots. A trigger adds only when a row's contribution changes (a stay saved
+with the same status and bed adds nothing).
+
+SQLite (the zero-setup default) gets the same triggers in its own dialect, with one slot.
+Its `flush` deletes table by table, firing the triggers: there a decrement only updates an
+existing row, so a flush cannot leave rows behind. PostgreSQL's flush truncates, which fires
+no row trigger and empties the tallies with everything else.
+
+`tally_recount()` rebuilds both tables from the rows; the test suite proves that after each
+path above the tallies equal a fresh recount (tests/apartments/test_tallies.py).
+"""
+
+# The SQL below is put together from this module's own constants only, never from input.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+SLOTS = 8
+
+# --- PostgreSQL ----------------------------------------------------------------------------------
+
+POSTGRES_INSTALL = f"""
+CREATE OR REPLACE FUNCTION apartments_building_tally_add(
+    b bigint, d_beds integer, d_active integer, d_reserved integer) RETURNS void AS $$
+BEGIN
+    IF b IS NULL OR (d_beds = 0 AND d_active = 0 AND d_reserved = 0) THEN
+        RETURN;
+    END IF;
+    INSERT INTO apartments_buildingtally AS t (building_id, slot, beds, active, reserved)
+    VALUES (b, pg_backend_pid() % {SLOTS}, d_beds, d_active, d_reserved)
+    ON CONFLICT (building_id, slot) DO UPDATE SET
+        beds = t.beds + EXCLUDED.beds,
+        active = t.active + EXCLUDED.active,
+        reserved = t.reserved + EXCLUDED.reserved;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION apartments_resident_tally_add(
+    r bigint, d_expected integer, d_checked integer) RETURNS void AS $$
+BEGIN
+    IF r IS NULL OR (d_expected = 0 AND d_checked = 0) THEN
+        RETURN;
+    END IF;
+    INSERT INTO apartments_residenttally AS t (campus_id, category, slot, expected, checked_in)
+    SELECT campus_id, category, pg_backend_pid() % {SLOTS}, d_expected, d_checked
+    FROM apartments_resident WHERE id = r
+    ON CONFLICT (campus_id, category, slot) DO UPDATE SET
+        expected = t.expected + EXCLUDED.expected,
+        checked_in = t.checked_in + EXCLUDED.checked_in;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION apartments_bed_building(bed bigint) RETURNS bigint AS $$
+    SELECT r.building_id FROM apartments_bed b
+    JOIN apartments_room r ON r.id = b.room_id WHERE b.id = bed
+$$ LANGUAGE sql STABLE;
+
+CREATE OR REPLACE FUNCTION apartments_stay_tally() RETURNS trigger AS $$
+DECLARE
+    old_active integer := 0; old_reserved integer := 0;
+    new_active integer := 0; new_reserved integer := 0;
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        old_active := (OLD.status = 'active')::integer;
+        old_reserved := (OLD.status = 'reserved')::integer;
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        new_active := (NEW.status = 'active')::integer;
+        new_reserved := (NEW.status = 'reserved')::integer;
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.bed_id = NEW.bed_id AND OLD.resident_id = NEW.resident_id THEN
+        PERFORM apartments_building_tally_add(apartments_bed_building(NEW.bed_id), 0,
+            new_active - old_active, new_reserved - old_reserved);
+        PERFORM apartments_resident_tally_add(NEW.resident_id, 0, new_active - old_active);
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        PERFORM apartments_building_tally_add(apartments_bed_building(OLD.bed_id), 0,
+            -old_active, -old_reserved);
+        PERFORM apartments_resident_tally_add(OLD.resident_id, 0, -old_active);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM apartments_building_tally_add(apartments_bed_building(NEW.bed_id), 0,
+            new_active, new_reserved);
+        PERFORM apartments_resident_tally_add(NEW.resident_id, 0, new_active);
+    END IF;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION apartments_bed_tally() RETURNS trigger AS $$
+DECLARE
+    s record;
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.room_id = NEW.room_id THEN
+        RETURN NULL;
+    END IF;
+    -- A bed moved to another room takes its current stay along.
+    SELECT count(*) FILTER (WHERE status = 'active') AS active,
+           count(*) FILTER (WHERE status = 'reserved') AS reserved
+    INTO s FROM apartments_stay
+    WHERE bed_id = (CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END)
+      AND status IN ('active', 'reserved');
+    IF TG_OP <> 'INSERT' THEN
+        PERFORM apartments_building_tally_add(
+            (SELECT building_id FROM apartments_room WHERE id = OLD.room_id),
+            -1, -s.active::integer, -s.reserved::integer);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM apartments_building_tally_add(
+            (SELECT building_id FROM apartments_room WHERE id = NEW.room_id),
+            1, s.active::integer, s.reserved::integer);
+    END IF;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION apartments_room_tally() RETURNS trigger AS $$
+DECLARE
+    s record;
+BEGIN
+    IF OLD.building_id = NEW.building_id THEN
+        RETURN NULL;
+    END IF;
+    -- A room moved to another building takes its beds and their stays along.
+    SELECT (SELECT count(*) FROM apartments_bed WHERE room_id = NEW.id) AS beds,
+           count(*) FILTER (WHERE st.status = 'active') AS active,
+           count(*) FILTER (WHERE st.status = 'reserved') AS reserved
+    INTO s FROM apartments_stay st JOIN apartments_bed b ON b.id = st.bed_id
+    WHERE b.room_id = NEW.id AND st.status IN ('active', 'reserved');
+    PERFORM apartments_building_tally_add(OLD.building_id,
+        -s.beds::integer, -s.active::integer, -s.reserved::integer);
+    PERFORM apartments_building_tally_add(NEW.building_id,
+        s.beds::integer, s.active::integer, s.reserved::integer);
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION apartments_resident_tally() RETURNS trigger AS $$
+DECLARE
+    checked integer := 0;
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.campus_id = NEW.campus_id
+            AND OLD.category = NEW.category THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        PERFORM apartments_resident_tally_add(NEW.id, 1, 0);
+        RETURN NULL;
+    END IF;
+    SELECT count(*) INTO checked FROM apartments_stay
+    WHERE resident_id = OLD.id AND status = 'active';
+    -- OLD's campus and category: the row is read before the change is visible to it.
+    INSERT INTO apartments_residenttally AS t (campus_id, category, slot, expected, checked_in)
+    VALUES (OLD.campus_id, OLD.category, pg_backend_pid() % {SLOTS}, -1, -checked)
+    ON CONFLICT (campus_id, category, slot) DO UPDATE SET
+        expected = t.expected + EXCLUDED.expected,
+        checked_in = t.checked_in + EXCLUDED.checked_in;
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM apartments_resident_tally_add(NEW.id, 1, checked);
+    END IF;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER apartments_stay_tally AFTER INSERT OR UPDATE OR DELETE ON apartments_stay
+    FOR EACH ROW EXECUTE FUNCTION apartments_stay_tally();
+CREATE TRIGGER apartments_bed_tally AFTER INSERT OR UPDATE OR DELETE ON apartments_bed
+    FOR EACH ROW EXECUTE FUNCTION apartments_bed_tally();
+CREATE TRIGGER apartments_room_tally AFTER UPDATE ON apartments_room
+    FOR EACH ROW EXECUTE FUNCTION apartments_room_tally();
+CREATE TRIGGER apartments_resident_tally AFTER INSERT OR UPDATE OR DELETE ON apartments_resident
+    FOR EACH ROW EXECUTE FUNCTION apartments_resident_tally();
+"""
+
+POSTGRES_UNINSTALL = """
+DROP TRIGGER IF EXISTS apartments_stay_tally ON apartments_stay;
+DROP TRIGGER IF EXISTS apartments_bed_tally ON apartments_bed;
+DROP TRIGGER IF EXISTS apartments_room_tally ON apartments_room;
+DROP TRIGGER IF EXISTS apartments_resident_tally ON apartments_resident;
+DROP FUNCTION IF EXISTS apartments_stay_tally();
+DROP FUNCTION IF EXISTS apartments_bed_tally();
+DROP FUNCTION IF EXISTS apartments_room_tally();
+DROP FUNCTION IF EXISTS apartments_resident_tally();
+DROP FUNCTION IF EXISTS apartments_bed_building(bigint);
+DROP FUNCTION IF EXISTS apartments_building_tally_add(bigint, integer, integer, integer);
+DROP FUNCTION IF EXISTS apartments_resident_tally_add(bigint, integer, integer);
+"""
+
+# --- SQLite ---------------------------------------------------------------------------------------
+# One slot (0). An increment makes sure the row exists first; a decrement only updates (see the
+# module's docstring: SQLite's flush fires these triggers table by table).
+
+_BED_BUILDING = (
+    "(SELECT r.building_id FROM apartments_bed b "
+    "JOIN apartments_room r ON r.id = b.room_id WHERE b.id = {bed})"
+)
+
+
+def _sqlite_building_add(building: str, beds: str, active: str, reserved: str) -> str:
+    return f"""
+    INSERT OR IGNORE INTO apartments_buildingtally (building_id, slot, beds, active, reserved)
+        SELECT {building}, 0, 0, 0, 0 WHERE {building} IS NOT NULL;
+    UPDATE apartments_buildingtally
+        SET beds = beds + ({beds}), active = active + ({active}),
+            reserved = reserved + ({reserved})
+        WHERE building_id = {building} AND slot = 0;"""
+
+
+def _sqlite_building_sub(building: str, beds: str, active: str, reserved: str) -> str:
+    return f"""
+    UPDATE apartments_buildingtally
+        SET beds = beds - ({beds}), active = active - ({active}),
+            reserved = reserved - ({reserved})
+        WHERE building_id = {building} AND slot = 0;"""
+
+
+def _sqlite_resident_add(resident: str, expected: str, checked: str) -> str:
+    return f"""
+    INSERT OR IGNORE INTO apartments_residenttally
+        (campus_id, category, slot, expected, checked_in)
+        SELECT campus_id, category, 0, 0, 0 FROM apartments_resident WHERE id = {resident};
+    UPDATE apartments_residenttally
+        SET expected = expected + ({expected}), checked_in = checked_in + ({checked})
+        WHERE slot = 0 AND (campus_id, category) =
+            (SELECT campus_id, category FROM apartments_resident WHERE id = {resident});"""
+
+
+def _sqlite_resident_sub_at(campus: str, category: str, expected: str, checked: str) -> str:
+    return f"""
+    UPDATE apartments_residenttally
+        SET expected = expected - ({expected}), checked_in = checked_in - ({checked})
+        WHERE slot = 0 AND campus_id = {campus} AND category = {category};"""
+
+
+_OLD_STAY_BUILDING = _BED_BUILDING.format(bed="OLD.bed_id")
+_NEW_STAY_BUILDING = _BED_BUILDING.format(bed="NEW.bed_id")
+_OLD_ACTIVE, _OLD_RESERVED = "OLD.status = 'active'", "OLD.status = 'reserved'"
+_NEW_ACTIVE, _NEW_RESERVED = "NEW.status = 'active'", "NEW.status = 'reserved'"
+_BED_STAYS = "(SELECT count(*) FROM apartments_stay WHERE bed_id = {bed} AND status = '{status}')"
+_ROOM_BEDS = "(SELECT count(*) FROM apartments_bed WHERE room_id = NEW.id)"
+_ROOM_STAYS = (
+    "(SELECT count(*) FROM apartments_stay st JOIN apartments_bed b ON b.id = st.bed_id "
+    "WHERE b.room_id = NEW.id AND st.status = '{status}')"
+)
+_RESIDENT_CHECKED = (
+    "(SELECT count(*) FROM apartments_stay WHERE resident_id = OLD.id AND status = 'active')"
+)
+
+SQLITE_INSTALL = [
+    f"""CREATE TRIGGER apartments_stay_tally_insert AFTER INSERT ON apartments_stay
+    BEGIN
+    {_sqlite_building_add(_NEW_STAY_BUILDING, "0", _NEW_ACTIVE, _NEW_RESERVED)}
+    {_sqlite_resident_add("NEW.resident_id", "0", _NEW_ACTIVE)}
+    END""",
+    f"""CREATE TRIGGER apartments_stay_tally_delete AFTER DELETE ON apartments_stay
+    BEGIN
+    {_sqlite_building_sub(_OLD_STAY_BUILDING, "0", _OLD_ACTIVE, _OLD_RESERVED)}
+    {
+        _sqlite_resident_sub_at(
+            "(SELECT campus_id FROM apartments_resident WHERE id = OLD.resident_id)",
+            "(SELECT category FROM apartments_resident WHERE id = OLD.resident_id)",
+            "0",
+            _OLD_ACTIVE,
+        )
+    }
+    END""",
+    f"""CREATE TRIGGER apartments_stay_tally_update AFTER UPDATE ON apartments_stay
+    WHEN OLD.status <> NEW.status OR OLD.bed_id <> NEW.bed_id
+        OR OLD.resident_id <> NEW.resident_id
+    BEGIN
+    {_sqlite_building_sub(_OLD_STAY_BUILDING, "0", _OLD_ACTIVE, _OLD_RESERVED)}
+    {
+        _sqlite_resident_sub_at(
+            "(SELECT campus_id FROM apartments_resident WHERE id = OLD.resident_id)",
+            "(SELECT category FROM apartments_resident WHERE id = OLD.resident_id)",
+            "0",
+            _OLD_ACTIVE,
+        )
+    }
+    {_sqlite_building_add(_NEW_STAY_BUILDING, "0", _NEW_ACTIVE, _NEW_RESERVED)}
+    {_sqlite_resident_add("NEW.resident_id", "0", _NEW_ACTIVE)}
+    END""",
+    f"""CREATE TRIGGER apartments_bed_tally_insert AFTER INSERT ON apartments_bed
+    BEGIN
+    {
+        _sqlite_building_add(
+            "(SELECT building_id FROM apartments_room WHERE id = NEW.room_id)", "1", "0", "0"
+        )
+    }
+    END""",
+    f"""CREATE TRIGGER apartments_bed_tally_delete AFTER DELETE ON apartments_bed
+    BEGIN
+    {
+        _sqlite_building_sub(
+            "(SELECT building_id FROM apartments_room WHERE id = OLD.room_id)",
+            "1",
+            _BED_STAYS.format(bed="OLD.id", status="active"),
+            _BED_STAYS.format(bed="OLD.id", status="reserved"),
+        )
+    }
+    END""",
+    f"""CREATE TRIGGER apartments_bed_tally_update AFTER UPDATE ON apartments_bed
+    WHEN OLD.room_id <> NEW.room_id
+    BEGIN
+    {
+        _sqlite_building_sub(
+            "(SELECT building_id FROM apartments_room WHERE id = OLD.room_id)",
+            "1",
+            _BED_STAYS.format(bed="OLD.id", status="active"),
+            _BED_STAYS.format(bed="OLD.id", status="reserved"),
+        )
+    }
+    {
+        _sqlite_building_add(
+            "(SELECT building_id FROM apartments_room WHERE id = NEW.room_id)",
+            "1",
+            _BED_STAYS.format(bed="NEW.id", status="active"),
+            _BED_STAYS.format(bed="NEW.id", status="reserved"),
+        )
+    }
+    END""",
+    f"""CREATE TRIGGER apartments_room_tally_update AFTER UPDATE ON apartments_room
+    WHEN OLD.building_id <> NEW.building_id
+    BEGIN
+    {
+        _sqlite_building_sub(
+            "OLD.building_id",
+            _ROOM_BEDS,
+            _ROOM_STAYS.format(status="active"),
+            _ROOM_STAYS.format(status="reserved"),
+        )
+    }
+    {
+        _sqlite_building_add(
+            "NEW.building_id",
+            _ROOM_BEDS,
+            _ROOM_STAYS.format(status="active"),
+            _ROOM_STAYS.format(status="reserved"),
+        )
+    }
+    END""",
+    f"""CREATE TRIGGER apartments_resident_tally_insert AFTER INSERT ON apartments_resident
+    BEGIN
+    {_sqlite_resident_add("NEW.id", "1", "0")}
+    END""",
+    f"""CREATE TRIGGER apartments_resident_tally_delete AFTER DELETE ON apartments_resident
+    BEGIN
+    {_sqlite_resident_sub_at("OLD.campus_id", "OLD.category", "1", _RESIDENT_CHECKED)}
+    END""",
+    f"""CREATE TRIGGER apartments_resident_tally_update AFTER UPDATE ON apartments_resident
+    WHEN OLD.campus_id <> NEW.campus_id OR OLD.category <> NEW.category
+    BEGIN
+    {_sqlite_resident_sub_at("OLD.campus_id", "OLD.category", "1", _RESIDENT_CHECKED)}
+    {_sqlite_resident_add("NEW.id", "1", _RESIDENT_CHECKED)}
+    END""",
+]
+
+SQLITE_TRIGGERS = [
+    "apartments_stay_tally_insert",
+    "apartments_stay_tally_delete",
+    "apartments_stay_tally_update",
+    "apartments_bed_tally_insert",
+    "apartments_bed_tally_delete",
+    "apartments_bed_tally_update",
+    "apartments_room_tally_update",
+    "apartments_resident_tally_insert",
+    "apartments_resident_tally_delete",
+    "apartments_resident_tally_update",
+]
+
+# --- Both ----------------------------------------------------------------------------------------
+
+RECOUNT = [
+    "DELETE FROM apartments_buildingtally",
+    "DELETE FROM apartments_residenttally",
+    """INSERT INTO apartments_buildingtally (building_id, slot, beds, active, reserved)
+    SELECT bd.id, 0,
+        (SELECT count(*) FROM apartments_bed b JOIN apartments_room r ON r.id = b.room_id
+         WHERE r.building_id = bd.id),
+        (SELECT count(*) FROM apartments_stay st JOIN apartments_bed b ON b.id = st.bed_id
+         JOIN apartments_room r ON r.id = b.room_id
+         WHERE r.building_id = bd.id AND st.status = 'active'),
+        (SELECT count(*) FROM apartments_stay st JOIN apartments_bed b ON b.id = st.bed_id
+         JOIN apartments_room r ON r.id = b.room_id
+         WHERE r.building_id = bd.id AND st.status = 'reserved')
+    FROM apartments_building bd""",
+    """INSERT INTO apartments_residenttally (campus_id, category, slot, expected, checked_in)
+    SELECT re.campus_id, re.category, 0, count(*),
+        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM apartments_stay st
+                                       WHERE st.resident_id = re.id AND st.status = 'active'))
+    FROM apartments_resident re GROUP BY re.campus_id, re.category""",
+]
+
+
+def install(schema_connection) -> None:
+    """Create the triggers (from the migration, on PostgreSQL or SQLite) and count."""
+    with schema_connection.cursor() as cursor:
+        if schema_connection.vendor == "postgresql":
+            cursor.execute(POSTGRES_INSTALL)
+        elif schema_connection.vendor == "sqlite":
+            for statement in SQLITE_INSTALL:
+                cursor.execute(statement)
+        else:
+            raise NotImplementedError(f"no move-in tally triggers for {schema_connection.vendor}")
+    recount(schema_connection)
+
+
+def uninstall(schema_connection) -> None:
+    with schema_connection.cursor() as cursor:
+        if schema_connection.vendor == "postgresql":
+            cursor.execute(POSTGRES_UNINSTALL)
+        else:
+            for name in SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def recount(using=None) -> None:
+    """Rebuild both tallies from the rows, in one transaction: after the migration that adds
+    them, and in the tests that prove the triggers keep them equal to this."""
+    target = using or connection
+    with transaction.atomic(using=target.alias), target.cursor() as cursor:
+        for statement in RECOUNT:
+            cursor.execute(statement)
+
+
+def tally_recount() -> None:
+    recount(connection)

@@ -1,0 +1,300 @@
+"""The move-in tallies (apartments/tallies.py) equal a fresh count of the rows after every path
+that changes stays, beds, rooms or residents: check-in (reserved and proposed beds), a
+reservation given up for another bed, the keys handed back at move-out, both imports, the
+admin, the demo seed, rooms and beds moved, a resident's category changed, rows deleted, and
+a flush. On PostgreSQL and on SQLite alike: each dialect has its own triggers."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from apartments import dashboard, inspections, services
+from apartments.imports import import_residents, import_rooms
+from apartments.models import (
+    Bed,
+    Building,
+    BuildingTally,
+    Category,
+    MoveOutReason,
+    MoveOutRequest,
+    Resident,
+    ResidentTally,
+    Room,
+    Stay,
+)
+from apartments.tallies import tally_recount
+from logistics.models import Role
+from tests.apartments.move_in_data import building_with_beds, campuses, free_beds, residents, stay
+from tests.factories import user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+def counted() -> tuple[dict, dict]:
+    """The figures counted from the rows, as the dashboard counted them before the tallies."""
+    buildings = {
+        b.pk: (b.beds, b.active, b.reserved)
+        for b in Building.objects.annotate(
+            beds=Count("rooms__beds", distinct=True),
+            active=Count(
+                "rooms__beds__stays",
+                filter=Q(rooms__beds__stays__status=Stay.Status.ACTIVE),
+                distinct=True,
+            ),
+            reserved=Count(
+                "rooms__beds__stays",
+                filter=Q(rooms__beds__stays__status=Stay.Status.RESERVED),
+                distinct=True,
+            ),
+        )
+        if (b.beds, b.active, b.reserved) != (0, 0, 0)
+    }
+    active = Stay.objects.filter(resident=OuterRef("pk"), status=Stay.Status.ACTIVE)
+    cells = {
+        (row["campus_id"], row["category"]): (row["n"], row["checked"])
+        for row in Resident.objects.order_by()
+        .values("campus_id", "category")
+        .annotate(n=Count("pk"), checked=Count("pk", filter=Exists(active)))
+    }
+    return buildings, cells
+
+
+def tallied() -> tuple[dict, dict]:
+    """The figures the tallies hold, summed over their slots, zeros left out."""
+    buildings = {
+        row["building_id"]: (row["b"], row["a"], row["r"])
+        for row in BuildingTally.objects.order_by()
+        .values("building_id")
+        .annotate(b=Sum("beds"), a=Sum("active"), r=Sum("reserved"))
+        if (row["b"], row["a"], row["r"]) != (0, 0, 0)
+    }
+    cells = {
+        (row["campus_id"], row["category"]): (row["e"], row["c"])
+        for row in ResidentTally.objects.order_by()
+        .values("campus_id", "category")
+        .annotate(e=Sum("expected"), c=Sum("checked_in"))
+        if (row["e"], row["c"]) != (0, 0)
+    }
+    return buildings, cells
+
+
+def assert_tallies_match():
+    expected = counted()
+    assert tallied() == expected
+    # and a recount from scratch agrees too
+    tally_recount()
+    assert tallied() == expected
+
+
+@pytest.fixture
+def place():
+    songbei, jiangnan = campuses()
+    s1 = building_with_beds(songbei, "S01", rooms=2, gender_policy="M")
+    s2 = building_with_beds(songbei, "S02", rooms=2, gender_policy="M")
+    return {"songbei": songbei, "jiangnan": jiangnan, "S01": s1, "S02": s2}
+
+
+def test_rooms_beds_and_residents_are_counted_as_they_are_created(place):
+    residents(place["songbei"], Category.UNDERGRADUATE, 3)
+    residents(place["jiangnan"], Category.STAFF, 1)
+    buildings, cells = tallied()
+    assert buildings == {place["S01"].pk: (8, 0, 0), place["S02"].pk: (8, 0, 0)}
+    assert cells == {
+        (place["songbei"].pk, "undergraduate"): (3, 0),
+        (place["jiangnan"].pk, "staff"): (1, 0),
+    }
+    assert_tallies_match()
+
+
+def test_check_in_proposed_and_reserved_beds_and_a_reservation_given_up(place):
+    desk = user_with_role(Role.ADMIN)
+    proposed, reserved, moved = residents(place["songbei"], Category.UNDERGRADUATE, 3)
+    beds = free_beds(place["S02"])
+    stay(reserved, beds[0], status=Stay.Status.RESERVED)
+    stay(moved, beds[1], status=Stay.Status.RESERVED)
+    assert_tallies_match()
+    services.checkin_create(actor=desk, student_id=proposed.student_id)
+    services.checkin_create(actor=desk, student_id=reserved.student_id)
+    # checked into another bed than the reserved one: the reservation is cancelled
+    services.checkin_create(actor=desk, student_id=moved.student_id, bed_id=beds[5].pk)
+    buildings, cells = tallied()
+    assert buildings[place["S02"].pk] == (8, 2, 0)
+    assert cells[(place["songbei"].pk, "undergraduate")] == (3, 3)
+    assert_tallies_match()
+
+
+def test_a_refused_check_in_changes_nothing(place):
+    desk = user_with_role(Role.ADMIN)
+    first, second = residents(place["songbei"], Category.UNDERGRADUATE, 2)
+    bed = free_beds(place["S01"])[0]
+    services.checkin_create(actor=desk, student_id=first.student_id, bed_id=bed.pk)
+    before = tallied()
+    with pytest.raises(services.BedTaken):
+        services.checkin_create(actor=desk, student_id=second.student_id, bed_id=bed.pk)
+    assert tallied() == before
+    assert_tallies_match()
+
+
+def test_keys_handed_back_at_move_out_free_the_bed(place):
+    (mover,) = residents(place["songbei"], Category.UNDERGRADUATE, 1)
+    current = stay(mover, free_beds(place["S01"])[0])
+    request = MoveOutRequest.objects.create(
+        resident=mover,
+        stay=current,
+        planned_date=timezone.localdate() + timedelta(days=1),
+        reason=MoveOutReason.GRADUATION,
+        status=MoveOutRequest.Status.INSPECTED,
+    )
+    assert tallied()[0][place["S01"].pk] == (8, 1, 0)
+    inspections.keys_return(actor=user_with_role(Role.ADMIN), move_out_request=request)
+    assert tallied()[0][place["S01"].pk] == (8, 0, 0)
+    assert tallied()[1][(place["songbei"].pk, "undergraduate")] == (1, 0)
+    assert_tallies_match()
+
+
+def csv_bytes(rows) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def test_imports_of_rooms_and_of_residents_with_reservations(place):
+    rooms = [["campus", "building", "floor", "room", "beds", "gender"]] + [
+        ["松北校区", "S09", 1, f"1{n:02d}", 4, "M"] for n in range(1, 4)
+    ]
+    report = import_rooms(data=csv_bytes(rooms), file_name="rooms.csv")
+    assert not report.errors
+    people = [
+        [
+            "student_id",
+            "name",
+            "gender",
+            "category",
+            "campus",
+            "college",
+            "building",
+            "room",
+            "bed",
+        ],
+        ["2601", "甲", "M", "undergraduate", "松北校区", "计算机学院", "S09", "101", "1"],
+        ["2602", "乙", "M", "postgraduate", "松北校区", "计算机学院", "S09", "101", "2"],
+        ["2603", "丙", "M", "staff", "江南校区", "计算机学院", "", "", ""],
+    ]
+    report = import_residents(data=csv_bytes(people), file_name="residents.csv")
+    assert not report.errors
+    s09 = Building.objects.get(code="S09")
+    assert tallied()[0][s09.pk] == (12, 0, 2)
+    assert_tallies_match()
+    # importing the file again, with one resident's category changed, moves their count
+    people[2][3] = "doctoral"
+    assert not import_residents(data=csv_bytes(people), file_name="residents.csv").errors
+    assert tallied()[1][(place["songbei"].pk, "doctoral")] == (1, 0)
+    assert_tallies_match()
+
+
+def test_the_admin_changes_a_stay(place, admin_client):
+    (resident,) = residents(place["songbei"], Category.UNDERGRADUATE, 1)
+    bed, other = free_beds(place["S01"])[:2]
+    current = stay(resident, bed, status=Stay.Status.RESERVED)
+    response = admin_client.post(
+        reverse("admin:apartments_stay_change", args=[current.pk]),
+        {
+            "resident": resident.pk,
+            "bed": other.pk,
+            "status": Stay.Status.ACTIVE,
+            "checked_in_at_0": "2026-09-01",
+            "checked_in_at_1": "09:00:00",
+            "key_issued": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert tallied()[0][place["S01"].pk] == (8, 1, 0)
+    assert_tallies_match()
+    admin_client.post(reverse("admin:apartments_stay_delete", args=[current.pk]), {"post": "yes"})
+    assert not Stay.objects.exists()
+    assert tallied()[0][place["S01"].pk] == (8, 0, 0)
+    assert_tallies_match()
+
+
+def test_rooms_and_beds_moved_and_deleted(place):
+    first, second = residents(place["songbei"], Category.UNDERGRADUATE, 2)
+    beds = free_beds(place["S01"])
+    stay(first, beds[0])
+    stay(second, beds[4], status=Stay.Status.RESERVED)  # room 102
+    room = beds[0].room
+    # a room moved to another building takes its beds and stays along
+    Room.objects.filter(pk=room.pk).update(building=place["S02"], number="901")
+    assert tallied()[0] == {place["S01"].pk: (4, 0, 1), place["S02"].pk: (12, 1, 0)}
+    assert_tallies_match()
+    # a bed moved to another room, with its stay
+    Bed.objects.filter(pk=beds[4].pk).update(room=room, number=7)
+    assert_tallies_match()
+    # a bed added and a free one removed; a room of free beds deleted
+    Bed.objects.create(room=room, number=9)
+    Bed.objects.filter(pk=beds[7].pk).delete()
+    assert_tallies_match()
+    Room.objects.filter(building=place["S01"]).delete()
+    assert_tallies_match()
+
+
+def test_residents_changed_and_deleted(place):
+    first, second = residents(place["songbei"], Category.UNDERGRADUATE, 2)
+    stay(first, free_beds(place["S01"])[0])
+    Resident.objects.filter(pk=first.pk).update(category=Category.TOP_UP, campus=place["jiangnan"])
+    assert tallied()[1] == {
+        (place["songbei"].pk, "undergraduate"): (1, 0),
+        (place["jiangnan"].pk, "top_up"): (1, 1),
+    }
+    assert_tallies_match()
+    second.delete()
+    Stay.objects.all().delete()
+    assert tallied()[1] == {(place["jiangnan"].pk, "top_up"): (1, 0)}
+    assert_tallies_match()
+
+
+def test_the_demo_seed():
+    call_command("seed_demo", verbosity=0)
+    assert BuildingTally.objects.exists()
+    assert_tallies_match()
+
+
+def test_the_dashboard_and_the_summary_read_the_tallies(place):
+    # Given residents checked in, and the tallies skewed by hand (as no trigger would)
+    desk = user_with_role(Role.ADMIN)
+    for person in residents(place["songbei"], Category.UNDERGRADUATE, 3):
+        services.checkin_create(actor=desk, student_id=person.student_id)
+    BuildingTally.objects.filter(building=place["S01"]).update(active=0)
+    ResidentTally.objects.filter(category="undergraduate").update(checked_in=0)
+    # Then both show what the tallies say: they are what the dashboard reads
+    progress = {b.code: b.active_count for b in dashboard.building_progress(desk)}
+    assert progress["S01"] == 0
+    assert dashboard.move_in_summary(desk).as_contract()["checked_in"] == 0
+    # and a recount puts them right
+    tally_recount()
+    progress = {b.code: b.active_count for b in dashboard.building_progress(desk)}
+    assert progress["S01"] == 3
+    assert dashboard.move_in_summary(desk).as_contract()["checked_in"] == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_leaves_no_tally_behind(place):
+    # Given buildings, residents and stays, as a transactional test leaves them
+    (resident,) = residents(place["songbei"], Category.UNDERGRADUATE, 1)
+    stay(resident, free_beds(place["S01"])[0])
+    # When the database is flushed, as at the end of every transactional test
+    call_command("flush", interactive=False, verbosity=0)
+    # Then no tally is left (PostgreSQL truncates; SQLite's deletes fire the triggers)
+    assert not BuildingTally.objects.exists() and not ResidentTally.objects.exists()
+    # and new rows are counted from zero
+    songbei, _ = campuses()
+    building = building_with_beds(songbei, "N01", rooms=1)
+    (resident,) = residents(songbei, Category.UNDERGRADUATE, 1)
+    stay(resident, free_beds(building)[0])
+    assert tallied()[0] == {building.pk: (4, 1, 0)}
+    assert_tallies_match()

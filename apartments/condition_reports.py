@@ -3,7 +3,7 @@ asset list, or disputes items with a note and a photo, within settings.CONDITION
 the building's staff resolve disputes, correcting the books where the resident was right.
 What move-out is later judged against.
 
-A report opens with the check-in (`condition_report_open`, called by `checkin_create`). One
+A report opens with the check-in (`condition_report_ensure`, called by `checkin_create`). One
 the resident does not answer by `due_by` stays pending and counts as accepted: the list as
 it stood is what move-out compares with.
 
@@ -125,8 +125,16 @@ def staff_report_get(user, pk: int) -> ConditionReport:
 
 def condition_report_open(*, stay: Stay) -> ConditionReport:
     """Open the pending report of a checked-in stay, due CONDITION_REPORT_DAYS after the
-    check-in date; the existing one when it is already open. Two queries, no savepoint: it
-    runs inside checkin_create's transaction."""
+    check-in date; the existing one when it is already open. Two queries, no savepoint."""
+    condition_report_ensure(stay=stay)
+    report = ConditionReport.objects.get(stay_id=stay.pk)
+    report.stay = stay  # also caches stay.condition_report
+    return report
+
+
+def condition_report_ensure(*, stay: Stay) -> None:
+    """condition_report_open without reading the report back: one query, for checkin_create,
+    which runs it inside its transaction and has no use for the report itself."""
     if stay.checked_in_at is None:
         raise ValueError("a condition report opens with the check-in")
     due_by = timezone.localdate(stay.checked_in_at) + dt.timedelta(
@@ -137,9 +145,6 @@ def condition_report_open(*, stay: Stay) -> ConditionReport:
     ConditionReport.objects.bulk_create(
         [ConditionReport(stay_id=stay.pk, due_by=due_by)], ignore_conflicts=True
     )
-    report = ConditionReport.objects.get(stay_id=stay.pk)
-    report.stay = stay  # also caches stay.condition_report
-    return report
 
 
 def _locked(report: ConditionReport) -> ConditionReport:

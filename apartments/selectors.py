@@ -12,6 +12,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     When,
 )
 from django.db.models.functions import Coalesce
@@ -22,6 +23,7 @@ from apartments.models import (
     Bed,
     Building,
     BuildingAssignment,
+    BuildingTally,
     Category,
     GenderPolicy,
     KitCheck,
@@ -235,6 +237,46 @@ def beds_free_for(resident: Resident, beds: QuerySet[Bed]) -> QuerySet[Bed]:
             "number",
         )
     )
+
+
+# How many buildings a proposal tries one by one before it searches them all at once.
+PROPOSAL_BUILDINGS = 3
+
+
+def buildings_with_free_beds_for(
+    resident: Resident, *, buildings: QuerySet[Building] | None = None
+) -> list[int]:
+    """Ids of the buildings where a free bed for `resident` may be, in the order beds are
+    proposed (beds_free_for), at most PROPOSAL_BUILDINGS of them: their campus, gender policy
+    and categories fit, and their tallies (apartments/tallies.py) count a free bed. One query
+    over a hundred buildings, however many beds and stays.
+
+    A building listed may still have no bed that fits (its free beds are in rooms for the
+    other gender, or taken a moment ago): the caller tries the next."""
+    free = (
+        Building.objects.filter(
+            campus_id=resident.campus_id,
+            gender_policy__in=[resident.gender, GenderPolicy.MIXED],
+        )
+        .filter(Q(categories=[]) | Q(categories__icontains=f'"{resident.category}"'))
+        .annotate(
+            free=Coalesce(
+                Subquery(
+                    BuildingTally.objects.filter(building=OuterRef("pk"))
+                    .order_by()
+                    .values("building")
+                    .annotate(n=Sum("beds") - Sum("active") - Sum("reserved"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
+        )
+        .filter(free__gt=0)
+    )
+    if buildings is not None:
+        free = free.filter(pk__in=buildings.values("pk"))
+    return list(free.order_by("code").values_list("pk", flat=True)[:PROPOSAL_BUILDINGS])
 
 
 def desk_counts(building: Building) -> dict[str, int]:

@@ -15,8 +15,17 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from apartments import locks, selectors
-from apartments.condition_reports import condition_report_open
-from apartments.models import Bed, BedKit, Building, KitCheck, KitType, Resident, Stay
+from apartments.condition_reports import condition_report_ensure
+from apartments.models import (
+    Bed,
+    BedKit,
+    Building,
+    Category,
+    KitCheck,
+    KitType,
+    Resident,
+    Stay,
+)
 from logistics.models import User
 from logistics.services import audit_record
 
@@ -308,7 +317,7 @@ def _checkin_once(
             "kit_issued": kit_issued,
         },
     )
-    condition_report_open(stay=stay)  # the resident confirms the room's assets or disputes them
+    condition_report_ensure(stay=stay)  # the resident confirms the room's assets or disputes them
     return stay
 
 
@@ -372,11 +381,32 @@ def _plan(
             reserved_bed = found
         return CheckInPlan(resident, reserved_bed, CheckInPlan.RESERVED, reservation)
 
-    free = selectors.beds_free_for(resident, beds)
-    bed = locks.bed_lock_first_free(free) if lock else free.first()
+    bed = _propose(resident, beds, building=building, buildings=buildings, lock=lock)
     if bed is None:
         raise NoFreeBed(resident, building)
     return CheckInPlan(resident, bed, CheckInPlan.PROPOSED, None)
+
+
+def _propose(resident, beds, *, building, buildings, lock: bool) -> Bed | None:
+    """The first free bed that fits `resident` (selectors.beds_free_for's order), locked if
+    `lock`. Searching every bed of the campus costs a sort of tens of thousands of beds at
+    campus scale; the building tallies name the first few buildings with a free bed, and the
+    search runs in each of them in turn (a few hundred beds), which finds the same bed: the
+    proposal's order is building first. A desk's search is one building's already; staff,
+    who are offered staff apartments in any building first, and a search that found nothing
+    in those buildings (their free beds are in rooms never proposed, or for the other
+    gender) search all the beds."""
+
+    def first_free(candidates):
+        free = selectors.beds_free_for(resident, candidates)
+        return locks.bed_lock_first_free(free) if lock else free.first()
+
+    if building is None and resident.category != Category.STAFF:
+        for building_id in selectors.buildings_with_free_beds_for(resident, buildings=buildings):
+            bed = first_free(beds.filter(room__building_id=building_id))
+            if bed is not None:
+                return bed
+    return first_free(beds)
 
 
 # --- Bedding kits -------------------------------------------------------------------------------

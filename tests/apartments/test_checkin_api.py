@@ -261,10 +261,11 @@ def test_query_count(api, campus, building, beds, size, django_assert_num_querie
         RoomFactory(building=building, floor=2, number=f"2{i:02d}", capacity=4)
     residents = [ResidentFactory(campus=campus) for _ in range(size)]
     ContentType.objects.get_for_model(Stay)
-    # role grants; savepoint ×2; resident, current stay, first free bed that fits (all locked),
-    # and on PostgreSQL that bed checked again for a stay committed meanwhile
+    # role grants; savepoint ×2; resident, current stay (both locked), the first buildings
+    # whose tallies count a free bed, the first free bed that fits in the first of them
+    # (locked), and on PostgreSQL that bed checked again for a stay committed meanwhile
     # (locks.bed_lock_first_free); insert the stay, mark the kit, audit record; open the
-    # condition report (insert-or-nothing, read it back); release ×2
+    # condition report (insert-or-nothing); release ×2
     recheck = 1 if connection.features.has_select_for_update_skip_locked else 0
     with django_assert_num_queries(13 + recheck):
         response = api.post(URL, {"student_id": residents[0].student_id}, format="json")

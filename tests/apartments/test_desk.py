@@ -351,11 +351,11 @@ def test_confirm_query_count(
     # session, user, role grants, the building;
     # savepoint, attempt savepoint; resident (locked), current stay (locked), bed (locked);
     # update the stay, mark the kit handed over, audit record; open the condition report
-    # (insert-or-nothing, read it back); release both savepoints; the desk's counts
-    with django_assert_num_queries(17):
+    # (insert-or-nothing); release both savepoints; the desk's counts
+    with django_assert_num_queries(16):
         response = confirm(desk, building, reserved.student_id, beds[0], **HTMX)
     assert "data-desk-done" in response.content.decode()
     # a proposed bed posted back: the same, with an insert instead of the update
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         response = confirm(desk, building, newcomer.student_id, beds[1], **HTMX)
     assert "data-desk-done" in response.content.decode()

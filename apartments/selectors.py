@@ -197,7 +197,9 @@ def beds_in(*, building=None, buildings: QuerySet[Building] | None = None) -> Qu
     return beds
 
 
-def beds_free_for(resident: Resident, beds: QuerySet[Bed]) -> QuerySet[Bed]:
+def beds_free_for(
+    resident: Resident, beds: QuerySet[Bed], *, mixed_rooms: bool = True
+) -> QuerySet[Bed]:
     """The beds of `beds` that are free and fit `resident`, best first, in one query.
 
     A bed fits when it is on the resident's campus; the room's gender and the building's
@@ -205,6 +207,10 @@ def beds_free_for(resident: Resident, beds: QuerySet[Bed]) -> QuerySet[Bed]:
     empty list: every category); and the room is a dormitory, or for staff a staff apartment
     (preferred) or a dormitory. In a mixed room nobody is proposed next to someone of another
     gender. Accessible and guest rooms are given out by hand, never proposed.
+
+    `mixed_rooms=False` leaves mixed rooms out, for beds known to have none: the same beds,
+    and without the mixed rooms' condition PostgreSQL walks one building's beds by index
+    instead of scanning every bed of the university (1.6 ms instead of 10 at 80,000 beds).
     """
     gender = resident.gender
     current = Stay.objects.filter(status__in=Stay.CURRENT)
@@ -214,21 +220,23 @@ def beds_free_for(resident: Resident, beds: QuerySet[Bed]) -> QuerySet[Bed]:
     kinds = [RoomKind.DORMITORY]
     if resident.category == Category.STAFF:
         kinds = [RoomKind.STAFF, RoomKind.DORMITORY]
+    room_genders = [gender, GenderPolicy.MIXED] if mixed_rooms else [gender]
+    beds = beds.filter(
+        room__building__campus_id=resident.campus_id,
+        room__gender__in=room_genders,
+        room__building__gender_policy__in=[gender, GenderPolicy.MIXED],
+        room__kind__in=kinds,
+    )
+    if mixed_rooms:
+        beds = beds.filter(~Q(room__gender=GenderPolicy.MIXED) | ~Exists(other_gender_in_room))
     return (
-        beds.filter(
-            room__building__campus_id=resident.campus_id,
-            room__gender__in=[gender, GenderPolicy.MIXED],
-            room__building__gender_policy__in=[gender, GenderPolicy.MIXED],
-            room__kind__in=kinds,
-        )
         # JSON text match, the same on PostgreSQL and SQLite (SQLite has no JSON containment);
         # the quotes keep one category from matching inside another.
-        .filter(
+        beds.filter(
             Q(room__building__categories=[])
             | Q(room__building__categories__icontains=f'"{resident.category}"')
         )
         .filter(~Exists(current.filter(bed=OuterRef("pk"))))
-        .filter(~Q(room__gender=GenderPolicy.MIXED) | ~Exists(other_gender_in_room))
         .order_by(
             Case(When(room__kind=RoomKind.STAFF, then=0), default=1),
             "room__building__code",
@@ -245,11 +253,11 @@ PROPOSAL_BUILDINGS = 3
 
 def buildings_with_free_beds_for(
     resident: Resident, *, buildings: QuerySet[Building] | None = None
-) -> list[int]:
-    """Ids of the buildings where a free bed for `resident` may be, in the order beds are
-    proposed (beds_free_for), at most PROPOSAL_BUILDINGS of them: their campus, gender policy
-    and categories fit, and their tallies (apartments/tallies.py) count a free bed. One query
-    over a hundred buildings, however many beds and stays.
+) -> list[tuple[int, bool]]:
+    """The buildings where a free bed for `resident` may be, in the order beds are proposed
+    (beds_free_for), at most PROPOSAL_BUILDINGS of them, as (id, has mixed rooms): their
+    campus, gender policy and categories fit, and their tallies (apartments/tallies.py) count
+    a free bed. One query over a hundred buildings, however many beds and stays.
 
     A building listed may still have no bed that fits (its free beds are in rooms for the
     other gender, or taken a moment ago): the caller tries the next."""
@@ -276,7 +284,12 @@ def buildings_with_free_beds_for(
     )
     if buildings is not None:
         free = free.filter(pk__in=buildings.values("pk"))
-    return list(free.order_by("code").values_list("pk", flat=True)[:PROPOSAL_BUILDINGS])
+    mixed = Room.objects.filter(building=OuterRef("pk"), gender=GenderPolicy.MIXED)
+    return list(
+        free.annotate(mixed=Exists(mixed))
+        .order_by("code")
+        .values_list("pk", "mixed")[:PROPOSAL_BUILDINGS]
+    )
 
 
 def desk_counts(building: Building) -> dict[str, int]:

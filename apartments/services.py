@@ -397,13 +397,14 @@ def _propose(resident, beds, *, building, buildings, lock: bool) -> Bed | None:
     in those buildings (their free beds are in rooms never proposed, or for the other
     gender) search all the beds."""
 
-    def first_free(candidates):
-        free = selectors.beds_free_for(resident, candidates)
+    def first_free(candidates, mixed_rooms=True):
+        free = selectors.beds_free_for(resident, candidates, mixed_rooms=mixed_rooms)
         return locks.bed_lock_first_free(free) if lock else free.first()
 
     if building is None and resident.category != Category.STAFF:
-        for building_id in selectors.buildings_with_free_beds_for(resident, buildings=buildings):
-            bed = first_free(beds.filter(room__building_id=building_id))
+        candidates = selectors.buildings_with_free_beds_for(resident, buildings=buildings)
+        for building_id, mixed_rooms in candidates:
+            bed = first_free(beds.filter(room__building_id=building_id), mixed_rooms)
             if bed is not None:
                 return bed
     return first_free(beds)

@@ -76,7 +76,7 @@ check-deploy: $(VENV)/.installed
 # Then, unless BENCH_QUICK is set, move-in day: 6,450 residents checked in by 20 desks.
 bench: $(VENV)/.installed
 	$(PY) bench/campus/run.py
-	@if [ -z "$$BENCH_QUICK" ]; then BENCH_WORKERS=2 $(PY) bench/move_in/run.py; fi
+	@if [ -z "$$BENCH_QUICK" ]; then BENCH_PORT=8773 $(PY) bench/move_in/run.py; fi
 
 # Move-in day at full scale (needs PostgreSQL; drops and recreates its own database).
 bench-move-in: $(VENV)/.installed

@@ -238,9 +238,9 @@ class Stay(models.Model):
 
 
 class BuildingTally(models.Model):
-    """Beds, residents checked in and reservations of one building, kept current by database
-    triggers on beds, rooms and stays (apartments/tallies.py), so that the move-in dashboard
-    reads a hundred small rows instead of counting every stay of the university.
+    """Beds, residents checked in, reservations and bedding kits of one building, kept current
+    by database triggers on beds, rooms, stays and kits (apartments/tallies.py), so that the
+    move-in dashboard reads a hundred small rows instead of counting every stay and kit.
 
     A building's figures are the sums over its rows: each database connection adds to its own
     slot, so twenty desks checking residents into one building do not queue for one row. No
@@ -253,6 +253,11 @@ class BuildingTally(models.Model):
     beds = models.IntegerField(default=0)
     active = models.IntegerField(default=0)
     reserved = models.IntegerField(default=0)
+    # Bedding kits by status, and their failed checks (BedKit.failures) added up.
+    kits_placed = models.IntegerField(default=0, db_default=0)
+    kits_failed = models.IntegerField(default=0, db_default=0)
+    kits_issued = models.IntegerField(default=0, db_default=0)
+    kit_failures = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [

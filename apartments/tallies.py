@@ -1,6 +1,7 @@
-"""The move-in tallies: per building (beds, checked in, reserved) and per campus × category
-(residents expected, checked in), kept current by database triggers, so that the move-in
-dashboard and the summary API read a few hundred rows whatever the number of residents.
+"""The move-in tallies: per building (beds, checked in, reserved, bedding kits by status) and
+per campus × category (residents expected, checked in), kept current by database triggers,
+so that the move-in dashboard and the summary API read a few hundred rows whatever the
+number of residents.
 
 Why triggers (docs/decisions.md, "Move-in tallies"): every path that changes a stay, a bed, a
 room or a resident keeps them right without knowing they exist: the check-in services, move-out
@@ -61,6 +62,23 @@ BEGIN
 END
 $$ LANGUAGE plpgsql;
 
+CREATE OR REPLACE FUNCTION apartments_kit_tally_add(b bigint, d_placed integer,
+    d_failed integer, d_issued integer, d_failures integer) RETURNS void AS $$
+BEGIN
+    IF b IS NULL OR (d_placed = 0 AND d_failed = 0 AND d_issued = 0 AND d_failures = 0) THEN
+        RETURN;
+    END IF;
+    INSERT INTO apartments_buildingtally AS t (building_id, slot, beds, active, reserved,
+        kits_placed, kits_failed, kits_issued, kit_failures)
+    VALUES (b, pg_backend_pid() % {SLOTS}, 0, 0, 0, d_placed, d_failed, d_issued, d_failures)
+    ON CONFLICT (building_id, slot) DO UPDATE SET
+        kits_placed = t.kits_placed + EXCLUDED.kits_placed,
+        kits_failed = t.kits_failed + EXCLUDED.kits_failed,
+        kits_issued = t.kits_issued + EXCLUDED.kits_issued,
+        kit_failures = t.kit_failures + EXCLUDED.kit_failures;
+END
+$$ LANGUAGE plpgsql;
+
 CREATE OR REPLACE FUNCTION apartments_bed_building(bed bigint) RETURNS bigint AS $$
     SELECT r.building_id FROM apartments_bed b
     JOIN apartments_room r ON r.id = b.room_id WHERE b.id = bed
@@ -99,9 +117,35 @@ BEGIN
 END
 $$ LANGUAGE plpgsql;
 
+CREATE OR REPLACE FUNCTION apartments_bedkit_tally() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.bed_id = NEW.bed_id THEN
+        PERFORM apartments_kit_tally_add(apartments_bed_building(NEW.bed_id),
+            (NEW.status = 'placed')::integer - (OLD.status = 'placed')::integer,
+            (NEW.status = 'failed')::integer - (OLD.status = 'failed')::integer,
+            (NEW.status = 'issued')::integer - (OLD.status = 'issued')::integer,
+            NEW.failures - OLD.failures);
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        PERFORM apartments_kit_tally_add(apartments_bed_building(OLD.bed_id),
+            -(OLD.status = 'placed')::integer, -(OLD.status = 'failed')::integer,
+            -(OLD.status = 'issued')::integer, -OLD.failures);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM apartments_kit_tally_add(apartments_bed_building(NEW.bed_id),
+            (NEW.status = 'placed')::integer, (NEW.status = 'failed')::integer,
+            (NEW.status = 'issued')::integer, NEW.failures);
+    END IF;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
 CREATE OR REPLACE FUNCTION apartments_bed_tally() RETURNS trigger AS $$
 DECLARE
     s record;
+    k record;
+    b bigint;
 BEGIN
     IF TG_OP = 'UPDATE' AND OLD.room_id = NEW.room_id THEN
         RETURN NULL;
@@ -112,15 +156,23 @@ BEGIN
     INTO s FROM apartments_stay
     WHERE bed_id = (CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END)
       AND status IN ('active', 'reserved');
+    SELECT count(*) FILTER (WHERE status = 'placed') AS placed,
+           count(*) FILTER (WHERE status = 'failed') AS failed,
+           count(*) FILTER (WHERE status = 'issued') AS issued,
+           coalesce(sum(failures), 0) AS failures
+    INTO k FROM apartments_bedkit
+    WHERE bed_id = (CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END);
     IF TG_OP <> 'INSERT' THEN
-        PERFORM apartments_building_tally_add(
-            (SELECT building_id FROM apartments_room WHERE id = OLD.room_id),
-            -1, -s.active::integer, -s.reserved::integer);
+        b := (SELECT building_id FROM apartments_room WHERE id = OLD.room_id);
+        PERFORM apartments_building_tally_add(b, -1, -s.active::integer, -s.reserved::integer);
+        PERFORM apartments_kit_tally_add(b, -k.placed::integer, -k.failed::integer,
+            -k.issued::integer, -k.failures::integer);
     END IF;
     IF TG_OP <> 'DELETE' THEN
-        PERFORM apartments_building_tally_add(
-            (SELECT building_id FROM apartments_room WHERE id = NEW.room_id),
-            1, s.active::integer, s.reserved::integer);
+        b := (SELECT building_id FROM apartments_room WHERE id = NEW.room_id);
+        PERFORM apartments_building_tally_add(b, 1, s.active::integer, s.reserved::integer);
+        PERFORM apartments_kit_tally_add(b, k.placed::integer, k.failed::integer,
+            k.issued::integer, k.failures::integer);
     END IF;
     RETURN NULL;
 END
@@ -129,6 +181,7 @@ $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION apartments_room_tally() RETURNS trigger AS $$
 DECLARE
     s record;
+    kits record;
 BEGIN
     IF OLD.building_id = NEW.building_id THEN
         RETURN NULL;
@@ -139,10 +192,20 @@ BEGIN
            count(*) FILTER (WHERE st.status = 'reserved') AS reserved
     INTO s FROM apartments_stay st JOIN apartments_bed b ON b.id = st.bed_id
     WHERE b.room_id = NEW.id AND st.status IN ('active', 'reserved');
+    SELECT count(*) FILTER (WHERE k.status = 'placed') AS placed,
+           count(*) FILTER (WHERE k.status = 'failed') AS failed,
+           count(*) FILTER (WHERE k.status = 'issued') AS issued,
+           coalesce(sum(k.failures), 0) AS failures
+    INTO kits FROM apartments_bedkit k JOIN apartments_bed b ON b.id = k.bed_id
+    WHERE b.room_id = NEW.id;
     PERFORM apartments_building_tally_add(OLD.building_id,
         -s.beds::integer, -s.active::integer, -s.reserved::integer);
     PERFORM apartments_building_tally_add(NEW.building_id,
         s.beds::integer, s.active::integer, s.reserved::integer);
+    PERFORM apartments_kit_tally_add(OLD.building_id, -kits.placed::integer,
+        -kits.failed::integer, -kits.issued::integer, -kits.failures::integer);
+    PERFORM apartments_kit_tally_add(NEW.building_id, kits.placed::integer,
+        kits.failed::integer, kits.issued::integer, kits.failures::integer);
     RETURN NULL;
 END
 $$ LANGUAGE plpgsql;
@@ -182,6 +245,8 @@ CREATE TRIGGER apartments_room_tally AFTER UPDATE ON apartments_room
     FOR EACH ROW EXECUTE FUNCTION apartments_room_tally();
 CREATE TRIGGER apartments_resident_tally AFTER INSERT OR UPDATE OR DELETE ON apartments_resident
     FOR EACH ROW EXECUTE FUNCTION apartments_resident_tally();
+CREATE TRIGGER apartments_bedkit_tally AFTER INSERT OR UPDATE OR DELETE ON apartments_bedkit
+    FOR EACH ROW EXECUTE FUNCTION apartments_bedkit_tally();
 """
 
 POSTGRES_UNINSTALL = """
@@ -189,6 +254,9 @@ DROP TRIGGER IF EXISTS apartments_stay_tally ON apartments_stay;
 DROP TRIGGER IF EXISTS apartments_bed_tally ON apartments_bed;
 DROP TRIGGER IF EXISTS apartments_room_tally ON apartments_room;
 DROP TRIGGER IF EXISTS apartments_resident_tally ON apartments_resident;
+DROP TRIGGER IF EXISTS apartments_bedkit_tally ON apartments_bedkit;
+DROP FUNCTION IF EXISTS apartments_bedkit_tally();
+DROP FUNCTION IF EXISTS apartments_kit_tally_add(bigint, integer, integer, integer, integer);
 DROP FUNCTION IF EXISTS apartments_stay_tally();
 DROP FUNCTION IF EXISTS apartments_bed_tally();
 DROP FUNCTION IF EXISTS apartments_room_tally();
@@ -226,6 +294,57 @@ def _sqlite_building_sub(building: str, beds: str, active: str, reserved: str) -
         WHERE building_id = {building} AND slot = 0;"""
 
 
+def _sqlite_kits(
+    building: str, sign: str, placed: str, failed: str, issued: str, failures: str
+) -> str:
+    """Add (sign "+", making sure the row exists) or take away (sign "-") kit counts."""
+    ensure = (
+        f"""INSERT OR IGNORE INTO apartments_buildingtally
+            (building_id, slot, beds, active, reserved)
+        SELECT {building}, 0, 0, 0, 0 WHERE {building} IS NOT NULL;"""
+        if sign == "+"
+        else ""
+    )
+    return f"""
+    {ensure}
+    UPDATE apartments_buildingtally
+        SET kits_placed = kits_placed {sign} ({placed}),
+            kits_failed = kits_failed {sign} ({failed}),
+            kits_issued = kits_issued {sign} ({issued}),
+            kit_failures = kit_failures {sign} ({failures})
+        WHERE building_id = {building} AND slot = 0;"""
+
+
+def _sqlite_bed_kits(building: str, sign: str, bed: str) -> str:
+    """The kit of `bed` (none or one) added to or taken from `building`."""
+    count = "(SELECT count(*) FROM apartments_bedkit WHERE bed_id = {bed} AND status = '{s}')"
+    return _sqlite_kits(
+        building,
+        sign,
+        count.format(bed=bed, s="placed"),
+        count.format(bed=bed, s="failed"),
+        count.format(bed=bed, s="issued"),
+        f"(SELECT coalesce(sum(failures), 0) FROM apartments_bedkit WHERE bed_id = {bed})",
+    )
+
+
+def _sqlite_room_kits(building: str, sign: str) -> str:
+    """The kits of the beds of room NEW added to or taken from `building`."""
+    count = (
+        "(SELECT count(*) FROM apartments_bedkit k JOIN apartments_bed b ON b.id = k.bed_id "
+        "WHERE b.room_id = NEW.id AND k.status = '{s}')"
+    )
+    return _sqlite_kits(
+        building,
+        sign,
+        count.format(s="placed"),
+        count.format(s="failed"),
+        count.format(s="issued"),
+        "(SELECT coalesce(sum(k.failures), 0) FROM apartments_bedkit k "
+        "JOIN apartments_bed b ON b.id = k.bed_id WHERE b.room_id = NEW.id)",
+    )
+
+
 def _sqlite_resident_add(resident: str, expected: str, checked: str) -> str:
     return f"""
     INSERT OR IGNORE INTO apartments_residenttally
@@ -257,6 +376,21 @@ _ROOM_STAYS = (
 _RESIDENT_CHECKED = (
     "(SELECT count(*) FROM apartments_stay WHERE resident_id = OLD.id AND status = 'active')"
 )
+
+_OLD_ROOM_BUILDING = "(SELECT building_id FROM apartments_room WHERE id = OLD.room_id)"
+_NEW_ROOM_BUILDING = "(SELECT building_id FROM apartments_room WHERE id = NEW.room_id)"
+_OLD_KIT_BUILDING = _BED_BUILDING.format(bed="OLD.bed_id")
+_NEW_KIT_BUILDING = _BED_BUILDING.format(bed="NEW.bed_id")
+
+
+def _kit_values(row: str) -> tuple[str, str, str, str]:
+    return (
+        f"{row}.status = 'placed'",
+        f"{row}.status = 'failed'",
+        f"{row}.status = 'issued'",
+        f"{row}.failures",
+    )
+
 
 SQLITE_INSTALL = [
     f"""CREATE TRIGGER apartments_stay_tally_insert AFTER INSERT ON apartments_stay
@@ -310,6 +444,7 @@ SQLITE_INSTALL = [
             _BED_STAYS.format(bed="OLD.id", status="reserved"),
         )
     }
+    {_sqlite_bed_kits(_OLD_ROOM_BUILDING, "-", "OLD.id")}
     END""",
     f"""CREATE TRIGGER apartments_bed_tally_update AFTER UPDATE ON apartments_bed
     WHEN OLD.room_id <> NEW.room_id
@@ -330,6 +465,8 @@ SQLITE_INSTALL = [
             _BED_STAYS.format(bed="NEW.id", status="reserved"),
         )
     }
+    {_sqlite_bed_kits(_OLD_ROOM_BUILDING, "-", "OLD.id")}
+    {_sqlite_bed_kits(_NEW_ROOM_BUILDING, "+", "NEW.id")}
     END""",
     f"""CREATE TRIGGER apartments_room_tally_update AFTER UPDATE ON apartments_room
     WHEN OLD.building_id <> NEW.building_id
@@ -350,6 +487,22 @@ SQLITE_INSTALL = [
             _ROOM_STAYS.format(status="reserved"),
         )
     }
+    {_sqlite_room_kits("OLD.building_id", "-")}
+    {_sqlite_room_kits("NEW.building_id", "+")}
+    END""",
+    f"""CREATE TRIGGER apartments_bedkit_tally_insert AFTER INSERT ON apartments_bedkit
+    BEGIN
+    {_sqlite_kits(_NEW_KIT_BUILDING, "+", *_kit_values("NEW"))}
+    END""",
+    f"""CREATE TRIGGER apartments_bedkit_tally_delete AFTER DELETE ON apartments_bedkit
+    BEGIN
+    {_sqlite_kits(_OLD_KIT_BUILDING, "-", *_kit_values("OLD"))}
+    END""",
+    f"""CREATE TRIGGER apartments_bedkit_tally_update AFTER UPDATE ON apartments_bedkit
+    WHEN OLD.status <> NEW.status OR OLD.failures <> NEW.failures OR OLD.bed_id <> NEW.bed_id
+    BEGIN
+    {_sqlite_kits(_OLD_KIT_BUILDING, "-", *_kit_values("OLD"))}
+    {_sqlite_kits(_NEW_KIT_BUILDING, "+", *_kit_values("NEW"))}
     END""",
     f"""CREATE TRIGGER apartments_resident_tally_insert AFTER INSERT ON apartments_resident
     BEGIN
@@ -378,6 +531,9 @@ SQLITE_TRIGGERS = [
     "apartments_resident_tally_insert",
     "apartments_resident_tally_delete",
     "apartments_resident_tally_update",
+    "apartments_bedkit_tally_insert",
+    "apartments_bedkit_tally_delete",
+    "apartments_bedkit_tally_update",
 ]
 
 # --- Both ----------------------------------------------------------------------------------------
@@ -396,6 +552,19 @@ RECOUNT = [
          JOIN apartments_room r ON r.id = b.room_id
          WHERE r.building_id = bd.id AND st.status = 'reserved')
     FROM apartments_building bd""",
+    """UPDATE apartments_buildingtally SET
+        kits_placed = (SELECT count(*) FROM apartments_bedkit k
+            JOIN apartments_bed b ON b.id = k.bed_id JOIN apartments_room r ON r.id = b.room_id
+            WHERE r.building_id = apartments_buildingtally.building_id AND k.status = 'placed'),
+        kits_failed = (SELECT count(*) FROM apartments_bedkit k
+            JOIN apartments_bed b ON b.id = k.bed_id JOIN apartments_room r ON r.id = b.room_id
+            WHERE r.building_id = apartments_buildingtally.building_id AND k.status = 'failed'),
+        kits_issued = (SELECT count(*) FROM apartments_bedkit k
+            JOIN apartments_bed b ON b.id = k.bed_id JOIN apartments_room r ON r.id = b.room_id
+            WHERE r.building_id = apartments_buildingtally.building_id AND k.status = 'issued'),
+        kit_failures = (SELECT coalesce(sum(k.failures), 0) FROM apartments_bedkit k
+            JOIN apartments_bed b ON b.id = k.bed_id JOIN apartments_room r ON r.id = b.room_id
+            WHERE r.building_id = apartments_buildingtally.building_id)""",
     """INSERT INTO apartments_residenttally (campus_id, category, slot, expected, checked_in)
     SELECT re.campus_id, re.category, 0, count(*),
         count(*) FILTER (WHERE EXISTS (SELECT 1 FROM apartments_stay st

@@ -33,7 +33,16 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
-from apartments.models import Bed, Building, Category, Resident, Room, Stay  # noqa: E402
+from apartments.models import (  # noqa: E402
+    Bed,
+    BedKit,
+    Building,
+    Category,
+    KitType,
+    Resident,
+    Room,
+    Stay,
+)
 from logistics.models import Campus, Role, RoleGrant, User  # noqa: E402
 from maintenance.models import Category as TicketCategory  # noqa: E402
 from maintenance.models import Technician, Ticket  # noqa: E402
@@ -210,6 +219,23 @@ def seed(residents: int, rooms: int, buildings: int, open_tickets: int, sessions
                 Stay(resident_id=pk, bed_id=bed, status=Stay.Status.RESERVED, reserved_at=now)
             )
     bulk(Stay, stays)
+
+    # Bedding kits: every bed's kit checked and placed before the day, handed over with the
+    # key to those checked in (the dashboard counts them).
+    kit_type = KitType.objects.create(code="standard", name="标准行李", name_en="Standard kit")
+    issued = {s.bed_id for s in stays if s.status == Stay.Status.ACTIVE}
+    bulk(
+        BedKit,
+        [
+            BedKit(
+                bed_id=pk,
+                kit_type=kit_type,
+                status=BedKit.Status.ISSUED if pk in issued else BedKit.Status.PLACED,
+                failures=0,
+            )
+            for pk in Bed.objects.values_list("pk", flat=True)
+        ],
+    )
 
     # Staff: an administrator (dashboard, summary, check-in desks), a dispatcher per campus,
     # technicians.

@@ -18,9 +18,11 @@ from apartments import dashboard, inspections, services
 from apartments.imports import import_residents, import_rooms
 from apartments.models import (
     Bed,
+    BedKit,
     Building,
     BuildingTally,
     Category,
+    KitType,
     MoveOutReason,
     MoveOutRequest,
     Resident,
@@ -36,10 +38,20 @@ from tests.factories import user_with_role
 pytestmark = pytest.mark.django_db
 
 
+KIT_FIELDS = ("kits_placed", "kits_failed", "kits_issued", "kit_failures")
+
+
 def counted() -> tuple[dict, dict]:
     """The figures counted from the rows, as the dashboard counted them before the tallies."""
+    kits = {}
+    for building_id, status, failures in BedKit.objects.values_list(
+        "bed__room__building_id", "status", "failures"
+    ):
+        row = kits.setdefault(building_id, [0, 0, 0, 0])
+        row[["placed", "failed", "issued"].index(status)] += 1
+        row[3] += failures
     buildings = {
-        b.pk: (b.beds, b.active, b.reserved)
+        b.pk: (b.beds, b.active, b.reserved, *kits.get(b.pk, (0, 0, 0, 0)))
         for b in Building.objects.annotate(
             beds=Count("rooms__beds", distinct=True),
             active=Count(
@@ -53,8 +65,8 @@ def counted() -> tuple[dict, dict]:
                 distinct=True,
             ),
         )
-        if (b.beds, b.active, b.reserved) != (0, 0, 0)
     }
+    buildings = {pk: row for pk, row in buildings.items() if any(row)}
     active = Stay.objects.filter(resident=OuterRef("pk"), status=Stay.Status.ACTIVE)
     cells = {
         (row["campus_id"], row["category"]): (row["n"], row["checked"])
@@ -67,13 +79,12 @@ def counted() -> tuple[dict, dict]:
 
 def tallied() -> tuple[dict, dict]:
     """The figures the tallies hold, summed over their slots, zeros left out."""
+    sums = {f: Sum(f) for f in ("beds", "active", "reserved", *KIT_FIELDS)}
     buildings = {
-        row["building_id"]: (row["b"], row["a"], row["r"])
-        for row in BuildingTally.objects.order_by()
-        .values("building_id")
-        .annotate(b=Sum("beds"), a=Sum("active"), r=Sum("reserved"))
-        if (row["b"], row["a"], row["r"]) != (0, 0, 0)
+        row["building_id"]: tuple(row[f] for f in sums)
+        for row in BuildingTally.objects.order_by().values("building_id").annotate(**sums)
     }
+    buildings = {pk: row for pk, row in buildings.items() if any(row)}
     cells = {
         (row["campus_id"], row["category"]): (row["e"], row["c"])
         for row in ResidentTally.objects.order_by()
@@ -104,7 +115,10 @@ def test_rooms_beds_and_residents_are_counted_as_they_are_created(place):
     residents(place["songbei"], Category.UNDERGRADUATE, 3)
     residents(place["jiangnan"], Category.STAFF, 1)
     buildings, cells = tallied()
-    assert buildings == {place["S01"].pk: (8, 0, 0), place["S02"].pk: (8, 0, 0)}
+    assert buildings == {
+        place["S01"].pk: (8, 0, 0, 0, 0, 0, 0),
+        place["S02"].pk: (8, 0, 0, 0, 0, 0, 0),
+    }
     assert cells == {
         (place["songbei"].pk, "undergraduate"): (3, 0),
         (place["jiangnan"].pk, "staff"): (1, 0),
@@ -124,7 +138,7 @@ def test_check_in_proposed_and_reserved_beds_and_a_reservation_given_up(place):
     # checked into another bed than the reserved one: the reservation is cancelled
     services.checkin_create(actor=desk, student_id=moved.student_id, bed_id=beds[5].pk)
     buildings, cells = tallied()
-    assert buildings[place["S02"].pk] == (8, 2, 0)
+    assert buildings[place["S02"].pk][:3] == (8, 2, 0)
     assert cells[(place["songbei"].pk, "undergraduate")] == (3, 3)
     assert_tallies_match()
 
@@ -151,9 +165,9 @@ def test_keys_handed_back_at_move_out_free_the_bed(place):
         reason=MoveOutReason.GRADUATION,
         status=MoveOutRequest.Status.INSPECTED,
     )
-    assert tallied()[0][place["S01"].pk] == (8, 1, 0)
+    assert tallied()[0][place["S01"].pk][:3] == (8, 1, 0)
     inspections.keys_return(actor=user_with_role(Role.ADMIN), move_out_request=request)
-    assert tallied()[0][place["S01"].pk] == (8, 0, 0)
+    assert tallied()[0][place["S01"].pk][:3] == (8, 0, 0)
     assert tallied()[1][(place["songbei"].pk, "undergraduate")] == (1, 0)
     assert_tallies_match()
 
@@ -189,7 +203,7 @@ def test_imports_of_rooms_and_of_residents_with_reservations(place):
     report = import_residents(data=csv_bytes(people), file_name="residents.csv")
     assert not report.errors
     s09 = Building.objects.get(code="S09")
-    assert tallied()[0][s09.pk] == (12, 0, 2)
+    assert tallied()[0][s09.pk][:3] == (12, 0, 2)
     assert_tallies_match()
     # importing the file again, with one resident's category changed, moves their count
     people[2][3] = "doctoral"
@@ -214,11 +228,11 @@ def test_the_admin_changes_a_stay(place, admin_client):
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert tallied()[0][place["S01"].pk] == (8, 1, 0)
+    assert tallied()[0][place["S01"].pk][:3] == (8, 1, 0)
     assert_tallies_match()
     admin_client.post(reverse("admin:apartments_stay_delete", args=[current.pk]), {"post": "yes"})
     assert not Stay.objects.exists()
-    assert tallied()[0][place["S01"].pk] == (8, 0, 0)
+    assert tallied()[0][place["S01"].pk][:3] == (8, 0, 0)
     assert_tallies_match()
 
 
@@ -228,16 +242,24 @@ def test_rooms_and_beds_moved_and_deleted(place):
     stay(first, beds[0])
     stay(second, beds[4], status=Stay.Status.RESERVED)  # room 102
     room = beds[0].room
-    # a room moved to another building takes its beds and stays along
-    Room.objects.filter(pk=room.pk).update(building=place["S02"], number="901")
-    assert tallied()[0] == {place["S01"].pk: (4, 0, 1), place["S02"].pk: (12, 1, 0)}
+    kit_type = KitType.objects.create(code="std", name="行李", name_en="Kit")
+    BedKit.objects.create(bed=beds[1], kit_type=kit_type, status=BedKit.Status.PLACED)
+    BedKit.objects.create(bed=beds[4], kit_type=kit_type, status=BedKit.Status.FAILED, failures=2)
     assert_tallies_match()
-    # a bed moved to another room, with its stay
+    # a room moved to another building takes its beds, stays and kits along
+    Room.objects.filter(pk=room.pk).update(building=place["S02"], number="901")
+    assert tallied()[0] == {
+        place["S01"].pk: (4, 0, 1, 0, 1, 0, 2),
+        place["S02"].pk: (12, 1, 0, 1, 0, 0, 0),
+    }
+    assert_tallies_match()
+    # a bed moved to another room, with its stay and kit
     Bed.objects.filter(pk=beds[4].pk).update(room=room, number=7)
     assert_tallies_match()
-    # a bed added and a free one removed; a room of free beds deleted
+    # a bed added and a free one removed (with its kit); a room of free beds deleted
     Bed.objects.create(room=room, number=9)
-    Bed.objects.filter(pk=beds[7].pk).delete()
+    BedKit.objects.create(bed=beds[7], kit_type=kit_type, status=BedKit.Status.PLACED)
+    Bed.objects.get(pk=beds[7].pk).delete()
     assert_tallies_match()
     Room.objects.filter(building=place["S01"]).delete()
     assert_tallies_match()
@@ -256,6 +278,26 @@ def test_residents_changed_and_deleted(place):
     Stay.objects.all().delete()
     assert tallied()[1] == {(place["jiangnan"].pk, "top_up"): (1, 0)}
     assert_tallies_match()
+
+
+def test_bedding_kits_checked_handed_over_and_failed(place):
+    kit_type = KitType.objects.create(code="std", name="行李", name_en="Kit")
+    admin = user_with_role(Role.ADMIN)
+    # a whole building checked and placed at once, one bed failing its check
+    services.kit_check_building(actor=admin, building=place["S01"], kit_type=kit_type)
+    bed = free_beds(place["S01"])[3]
+    services.kit_check_record(actor=admin, bed=bed, kit_type=kit_type, passed=False, reason="破")
+    assert tallied()[0][place["S01"].pk][3:] == (7, 1, 0, 1)
+    assert_tallies_match()
+    # replaced, then handed over at check-in
+    services.kit_check_record(actor=admin, bed=bed, kit_type=kit_type, passed=True)
+    (resident,) = residents(place["songbei"], Category.UNDERGRADUATE, 1)
+    services.checkin_create(actor=admin, student_id=resident.student_id, bed_id=bed.pk)
+    assert tallied()[0][place["S01"].pk][3:] == (7, 0, 1, 1)
+    assert_tallies_match()
+    # and the dashboard's kit figures are these
+    kits = dashboard.kit_counts(admin)
+    assert (kits.placed, kits.failed, kits.issued, kits.failures) == (7, 0, 1, 1)
 
 
 def test_the_demo_seed():
@@ -296,5 +338,5 @@ def test_a_flush_leaves_no_tally_behind(place):
     building = building_with_beds(songbei, "N01", rooms=1)
     (resident,) = residents(songbei, Category.UNDERGRADUATE, 1)
     stay(resident, free_beds(building)[0])
-    assert tallied()[0] == {building.pk: (4, 1, 0)}
+    assert tallied()[0] == {building.pk: (4, 1, 0, 0, 0, 0, 0)}
     assert_tallies_match()

@@ -220,9 +220,9 @@ def building_progress(user) -> list[Building]:
         Building.objects.filter(visibility.building_q())
         .select_related("campus")
         .annotate(
-            bed_count=_tally_sum("beds"),
-            active_count=_tally_sum("active"),
-            reserved_count=_tally_sum("reserved"),
+            bed_count=Coalesce(Sum("tallies__beds"), 0),
+            active_count=Coalesce(Sum("tallies__active"), 0),
+            reserved_count=Coalesce(Sum("tallies__reserved"), 0),
         )
         .order_by("campus__position", "campus__code", "code")
     )
@@ -232,21 +232,6 @@ def building_progress(user) -> list[Building]:
         expected = b.active_count + b.reserved_count
         b.progress = round(100 * b.active_count / expected) if expected else 0
     return result
-
-
-def _tally_sum(column: str):
-    """The sum of one column of a building's tally rows (one per connection slot)."""
-    return Coalesce(
-        Subquery(
-            BuildingTally.objects.filter(building=OuterRef("pk"))
-            .order_by()
-            .values("building")
-            .annotate(n=Sum(column))
-            .values("n"),
-            output_field=IntegerField(),
-        ),
-        0,
-    )
 
 
 def stay_count(stays, path: str):

@@ -273,3 +273,30 @@ def test_the_export_never_turns_a_value_into_a_formula(intake, client):
     sheet = load_workbook(io.BytesIO(response.content)).active
     names = {row[1].value: row[1].data_type for row in sheet.iter_rows(min_row=2)}
     assert names['=HYPERLINK("http://evil.example","x")'] == "s"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_building_rows_write_numbers_as_intcomma_does(language):
+    # Given a building with five-digit figures (the rows are rendered in Python, not a template)
+    from types import SimpleNamespace
+
+    from django.contrib.humanize.templatetags.humanize import intcomma
+
+    from apartments.views.dashboard import building_rows
+
+    songbei, _ = campuses()
+    row = SimpleNamespace(
+        campus=songbei,
+        campus_id=songbei.pk,
+        code="S<1>",
+        active_count=12345,
+        reserved_count=0,
+        free_beds=1234567,
+        progress=97,
+    )
+    with translation.override(language):
+        html = building_rows([row])
+        # Then each number reads as the |intcomma filter writes it, and text is escaped
+        assert f'<td class="text-end">{intcomma(12345)}</td>' in html
+        assert f'<td class="text-end">{intcomma(1234567)}</td>' in html
+    assert "S&lt;1&gt;" in html and 'style="width: 97%">97%' in html

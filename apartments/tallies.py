@@ -27,7 +27,9 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-SLOTS = 8
+# Slot rows per building and per campus × category: with 32, two of 5–20 database connections
+# share one now and then, and the dashboard still sums a few thousand rows at most.
+SLOTS = 32
 
 # --- PostgreSQL ----------------------------------------------------------------------------------
 

@@ -385,6 +385,15 @@ _OLD_KIT_BUILDING = _BED_BUILDING.format(bed="OLD.bed_id")
 _NEW_KIT_BUILDING = _BED_BUILDING.format(bed="NEW.bed_id")
 
 
+# Bed OLD leaves its building (deleted, or moved to another room): its count, its stays, its kit.
+_BED_LEAVES = _sqlite_building_sub(
+    _OLD_ROOM_BUILDING,
+    "1",
+    _BED_STAYS.format(bed="OLD.id", status="active"),
+    _BED_STAYS.format(bed="OLD.id", status="reserved"),
+) + _sqlite_bed_kits(_OLD_ROOM_BUILDING, "-", "OLD.id")
+
+
 def _kit_values(row: str) -> tuple[str, str, str, str]:
     return (
         f"{row}.status = 'placed'",
@@ -394,6 +403,16 @@ def _kit_values(row: str) -> tuple[str, str, str, str]:
     )
 
 
+# Stay OLD no longer counts where it did (deleted, or changed): its building, its resident.
+_STAY_LEAVES = _sqlite_building_sub(
+    _OLD_STAY_BUILDING, "0", _OLD_ACTIVE, _OLD_RESERVED
+) + _sqlite_resident_sub_at(
+    "(SELECT campus_id FROM apartments_resident WHERE id = OLD.resident_id)",
+    "(SELECT category FROM apartments_resident WHERE id = OLD.resident_id)",
+    "0",
+    _OLD_ACTIVE,
+)
+
 SQLITE_INSTALL = [
     f"""CREATE TRIGGER apartments_stay_tally_insert AFTER INSERT ON apartments_stay
     BEGIN
@@ -402,29 +421,13 @@ SQLITE_INSTALL = [
     END""",
     f"""CREATE TRIGGER apartments_stay_tally_delete AFTER DELETE ON apartments_stay
     BEGIN
-    {_sqlite_building_sub(_OLD_STAY_BUILDING, "0", _OLD_ACTIVE, _OLD_RESERVED)}
-    {
-        _sqlite_resident_sub_at(
-            "(SELECT campus_id FROM apartments_resident WHERE id = OLD.resident_id)",
-            "(SELECT category FROM apartments_resident WHERE id = OLD.resident_id)",
-            "0",
-            _OLD_ACTIVE,
-        )
-    }
+    {_STAY_LEAVES}
     END""",
     f"""CREATE TRIGGER apartments_stay_tally_update AFTER UPDATE ON apartments_stay
     WHEN OLD.status <> NEW.status OR OLD.bed_id <> NEW.bed_id
         OR OLD.resident_id <> NEW.resident_id
     BEGIN
-    {_sqlite_building_sub(_OLD_STAY_BUILDING, "0", _OLD_ACTIVE, _OLD_RESERVED)}
-    {
-        _sqlite_resident_sub_at(
-            "(SELECT campus_id FROM apartments_resident WHERE id = OLD.resident_id)",
-            "(SELECT category FROM apartments_resident WHERE id = OLD.resident_id)",
-            "0",
-            _OLD_ACTIVE,
-        )
-    }
+    {_STAY_LEAVES}
     {_sqlite_building_add(_NEW_STAY_BUILDING, "0", _NEW_ACTIVE, _NEW_RESERVED)}
     {_sqlite_resident_add("NEW.resident_id", "0", _NEW_ACTIVE)}
     END""",
@@ -438,27 +441,12 @@ SQLITE_INSTALL = [
     END""",
     f"""CREATE TRIGGER apartments_bed_tally_delete AFTER DELETE ON apartments_bed
     BEGIN
-    {
-        _sqlite_building_sub(
-            "(SELECT building_id FROM apartments_room WHERE id = OLD.room_id)",
-            "1",
-            _BED_STAYS.format(bed="OLD.id", status="active"),
-            _BED_STAYS.format(bed="OLD.id", status="reserved"),
-        )
-    }
-    {_sqlite_bed_kits(_OLD_ROOM_BUILDING, "-", "OLD.id")}
+    {_BED_LEAVES}
     END""",
     f"""CREATE TRIGGER apartments_bed_tally_update AFTER UPDATE ON apartments_bed
     WHEN OLD.room_id <> NEW.room_id
     BEGIN
-    {
-        _sqlite_building_sub(
-            "(SELECT building_id FROM apartments_room WHERE id = OLD.room_id)",
-            "1",
-            _BED_STAYS.format(bed="OLD.id", status="active"),
-            _BED_STAYS.format(bed="OLD.id", status="reserved"),
-        )
-    }
+    {_BED_LEAVES}
     {
         _sqlite_building_add(
             "(SELECT building_id FROM apartments_room WHERE id = NEW.room_id)",
@@ -467,7 +455,6 @@ SQLITE_INSTALL = [
             _BED_STAYS.format(bed="NEW.id", status="reserved"),
         )
     }
-    {_sqlite_bed_kits(_OLD_ROOM_BUILDING, "-", "OLD.id")}
     {_sqlite_bed_kits(_NEW_ROOM_BUILDING, "+", "NEW.id")}
     END""",
     f"""CREATE TRIGGER apartments_room_tally_update AFTER UPDATE ON apartments_room

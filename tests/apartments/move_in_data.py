@@ -1,5 +1,7 @@
 """Test data for move-in: residents with reservations and check-ins, made in bulk."""
 
+import csv
+import io
 from datetime import datetime
 
 from django.utils import timezone
@@ -53,3 +55,11 @@ def local(hour, minute=0, day=None):
     return timezone.make_aware(
         datetime(day.year, day.month, day.day, hour, minute), timezone.get_current_timezone()
     )
+
+
+def csv_bytes(rows, *, encoding="utf-8", bom=False) -> bytes:
+    """A CSV file as the registrar's spreadsheet saves it."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    data = buffer.getvalue().encode(encoding)
+    return (b"\xef\xbb\xbf" + data) if bom else data

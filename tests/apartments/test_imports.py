@@ -1,7 +1,6 @@
 """The room and resident imports (CONTRACT.md, "Management commands"): the engine in
 the apartments/imports package through the two commands, with files built in the tests."""
 
-import csv
 import io
 import zipfile
 
@@ -17,6 +16,7 @@ from openpyxl import Workbook
 from apartments import imports
 from apartments.models import Bed, Building, Resident, Room, Stay
 from logistics.models import AuditEvent, Campus, Role, RoleGrant, User
+from tests.apartments.move_in_data import csv_bytes
 from tests.conftest import is_postgres
 from tests.factories import (
     BuildingFactory,
@@ -67,13 +67,6 @@ RESIDENT_HEADER_ZH = [
 
 
 # --- Helpers ---------------------------------------------------------------------------------
-
-
-def csv_bytes(rows, *, encoding="utf-8", bom=False) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    data = buffer.getvalue().encode(encoding)
-    return (b"\xef\xbb\xbf" + data) if bom else data
 
 
 def xlsx_bytes(rows, *, sheets=1) -> bytes:

@@ -4,8 +4,6 @@ reservation given up for another bed, the keys handed back at move-out, both imp
 admin, the demo seed, rooms and beds moved, a resident's category changed, rows deleted, and
 a flush. On PostgreSQL and on SQLite alike: each dialect has its own triggers."""
 
-import csv
-import io
 from datetime import timedelta
 
 import pytest
@@ -32,7 +30,14 @@ from apartments.models import (
 )
 from apartments.tallies import tally_recount
 from logistics.models import Role
-from tests.apartments.move_in_data import building_with_beds, campuses, free_beds, residents, stay
+from tests.apartments.move_in_data import (
+    building_with_beds,
+    campuses,
+    csv_bytes,
+    free_beds,
+    residents,
+    stay,
+)
 from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -170,12 +175,6 @@ def test_keys_handed_back_at_move_out_free_the_bed(place):
     assert tallied()[0][place["S01"].pk][:3] == (8, 0, 0)
     assert tallied()[1][(place["songbei"].pk, "undergraduate")] == (1, 0)
     assert_tallies_match()
-
-
-def csv_bytes(rows) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue().encode()
 
 
 def test_imports_of_rooms_and_of_residents_with_reservations(place):

@@ -7,6 +7,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -251,16 +252,10 @@ def beds_free_for(
 PROPOSAL_BUILDINGS = 3
 
 
-def buildings_with_free_beds_for(
-    resident: Resident, *, buildings: QuerySet[Building] | None = None
-) -> list[tuple[int, bool]]:
+def _buildings_with_free_beds(resident: Resident, buildings: QuerySet[Building] | None):
     """The buildings where a free bed for `resident` may be, in the order beds are proposed
-    (beds_free_for), at most PROPOSAL_BUILDINGS of them, as (id, has mixed rooms): their
-    campus, gender policy and categories fit, and their tallies (apartments/tallies.py) count
-    a free bed. One query over a hundred buildings, however many beds and stays.
-
-    A building listed may still have no bed that fits (its free beds are in rooms for the
-    other gender, or taken a moment ago): the caller tries the next."""
+    (beds_free_for), each annotated with whether it has mixed rooms: their campus, gender
+    policy and categories fit, and their tallies (apartments/tallies.py) count a free bed."""
     free = (
         Building.objects.filter(
             campus_id=resident.campus_id,
@@ -285,11 +280,37 @@ def buildings_with_free_beds_for(
     if buildings is not None:
         free = free.filter(pk__in=buildings.values("pk"))
     mixed = Room.objects.filter(building=OuterRef("pk"), gender=GenderPolicy.MIXED)
+    return free.annotate(mixed=Exists(mixed)).order_by("code")
+
+
+def buildings_with_free_beds_for(
+    resident: Resident, *, buildings: QuerySet[Building] | None = None
+) -> list[tuple[int, bool]]:
+    """The first PROPOSAL_BUILDINGS buildings where a free bed for `resident` may be, as (id,
+    has mixed rooms), in one query over a hundred buildings, however many beds and stays.
+
+    A building listed may still have no bed that fits (its free beds are in rooms for the
+    other gender, or taken a moment ago): the caller tries the next."""
     return list(
-        free.annotate(mixed=Exists(mixed))
-        .order_by("code")
-        .values_list("pk", "mixed")[:PROPOSAL_BUILDINGS]
+        _buildings_with_free_beds(resident, buildings).values_list("pk", "mixed")[
+            :PROPOSAL_BUILDINGS
+        ]
     )
+
+
+def in_first_building_with_free_beds(
+    resident: Resident, beds: QuerySet[Bed], *, buildings: QuerySet[Building] | None = None
+) -> QuerySet[Bed]:
+    """`beds` limited to the first building of buildings_with_free_beds_for, if it has no
+    mixed rooms (else none): that building's id is a subquery of the beds' own query, so the
+    common case of a proposal is one query. Search them with beds_free_for(mixed_rooms=False)."""
+    # The first building's id, or NULL (which matches no bed) when it has mixed rooms.
+    first = (
+        _buildings_with_free_beds(resident, buildings)
+        .annotate(usable=Case(When(mixed=True, then=None), default=F("pk")))
+        .values("usable")[:1]
+    )
+    return beds.filter(room__building_id=Subquery(first))
 
 
 def desk_counts(building: Building) -> dict[str, int]:

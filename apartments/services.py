@@ -402,6 +402,13 @@ def _propose(resident, beds, *, building, buildings, lock: bool) -> Bed | None:
         return locks.bed_lock_first_free(free) if lock else free.first()
 
     if building is None and resident.category != Category.STAFF:
+        # Mostly one query: the first building with a free bed found inside the bed search.
+        bed = first_free(
+            selectors.in_first_building_with_free_beds(resident, beds, buildings=buildings),
+            mixed_rooms=False,
+        )
+        if bed is not None:
+            return bed
         candidates = selectors.buildings_with_free_beds_for(resident, buildings=buildings)
         for building_id, mixed_rooms in candidates:
             bed = first_free(beds.filter(room__building_id=building_id), mixed_rooms)

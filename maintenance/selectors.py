@@ -16,6 +16,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -69,10 +71,12 @@ def resident_room_id(user) -> int | None:
 
 
 def resident_room(user) -> Room | None:
-    room_id = resident_room_id(user)
-    if room_id is None:
-        return None
-    return Room.objects.select_related("building__campus").get(pk=room_id)
+    """The room the user lives in now, with its building and campus (one query)."""
+    return (
+        Room.objects.select_related("building__campus")
+        .filter(beds__stays__resident__user_id=user.pk, beds__stays__status=Stay.Status.ACTIVE)
+        .first()
+    )
 
 
 def _visibility_q(user) -> Q | None:
@@ -129,6 +133,36 @@ def tickets_of_reporter(user) -> QuerySet[Ticket]:
     )
 
 
+# --- Fault categories (reference data, cached) -------------------------------------------------
+
+CATEGORIES_CACHE_KEY = "maintenance:categories:v1"
+# A safety net only: every save or delete of a category drops the cached list at once (and
+# again when its transaction commits), see maintenance.apps.
+CATEGORIES_CACHE_SECONDS = 10 * 60
+
+
+def categories_all() -> list[Category]:
+    """Every fault category in their order, from the cache when it has them: the form a
+    student files with, the queue's at-risk counts and the API read them on every request,
+    and the center edits them a few times a year."""
+    categories = cache.get(CATEGORIES_CACHE_KEY)
+    if categories is None:
+        categories = list(Category.objects.all())
+        cache.set(CATEGORIES_CACHE_KEY, categories, CATEGORIES_CACHE_SECONDS)
+    return categories
+
+
+def categories_active() -> list[Category]:
+    return [category for category in categories_all() if category.is_active]
+
+
+def categories_forget(**_signal) -> None:
+    """Drop the cached categories now, and again once the change commits (a request between
+    the two may have cached the rows from before it)."""
+    cache.delete(CATEGORIES_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(CATEGORIES_CACHE_KEY))
+
+
 # --- Time limits -----------------------------------------------------------------------------
 
 
@@ -170,7 +204,7 @@ def at_risk_q(now=None) -> Q:
     #                         ⇔  created >= (now - share * deadline) / (1 - share) — not linear
     # in SQL without arithmetic on timestamps, so compare against each category's limits.
     clauses = Q(pk__in=[])
-    for category in Category.objects.only("pk", "response_minutes", "completion_hours"):
+    for category in categories_all():
         respond_margin = timedelta(minutes=category.response_minutes * share)
         complete_margin = timedelta(hours=category.completion_hours * share)
         clauses |= Q(category_id=category.pk) & (

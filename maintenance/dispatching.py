@@ -29,13 +29,14 @@ from logistics.models import Campus, Role, RoleGrant, User
 from logistics.services import audit_record
 from maintenance.models import Category, Technician, Ticket, Urgency
 from maintenance.selectors import (
+    LIST_RELATED,
     at_risk_q,
-    categories_all,
     deadline_state,
     dispatch_campuses,
     maintenance_head_campuses,
     overdue_q,
     with_place,
+    with_references,
 )
 
 QUEUE_PAGE_SIZE = 50
@@ -198,36 +199,16 @@ class QueueRows:
         if not parts:
             return []
         if len(parts) == 1:
-            return _with_references(list(parts[0][1]))
+            return with_references(list(parts[0][1]))
         if not connection.features.supports_slicing_ordering_in_compound:
-            return _with_references(list(self._ranked()[bottom:top]))
+            return with_references(list(self._ranked()[bottom:top]))
         first, *rest = (
             part.annotate(queue_segment=Value(index, output_field=IntegerField()))
             for index, part in parts
         )
         rows = list(first.union(*rest, all=True))
         rows.sort(key=lambda t: (t.queue_segment, t.due_at, t.pk))
-        return _with_references(rows)
-
-
-# What a queue row joins: PostgreSQL plans a join of the ticket with these five in about a
-# millisecond; with the category, the reporter and the room's building as well (with_place)
-# planning alone took 11 ms at any backlog. The category comes from the cache, the room's
-# building is the ticket's own, and the queue does not show the reporter.
-QUEUE_RELATED = ("campus", "building", "room", "area", "technician")
-
-
-def _with_references(rows: list[Ticket]) -> list[Ticket]:
-    """Set each row's category (from the cache) and its room's building (the ticket's)."""
-    categories = {category.pk: category for category in categories_all()}
-    missing = {row.category_id for row in rows} - categories.keys()
-    if missing:  # created since the cache was filled, in another process without Redis
-        categories.update(Category.objects.in_bulk(missing))
-    for row in rows:
-        row.category = categories[row.category_id]
-        if row.room is not None and row.building is not None:
-            row.room.building = row.building
-    return rows
+        return with_references(rows)
 
 
 def queue(user, filters: QueueFilter, now: datetime | None = None) -> Queue:
@@ -251,7 +232,7 @@ def queue(user, filters: QueueFilter, now: datetime | None = None) -> Queue:
         },
     )
     sizes = [counts.pop(name) for name, _overdue, _urgency in SEGMENTS]
-    tickets = QueueRows(matching.filter(shown).select_related(*QUEUE_RELATED), sizes, now)
+    tickets = QueueRows(matching.filter(shown).select_related(*LIST_RELATED), sizes, now)
     return Queue(tickets=tickets, counts=counts, now=now)
 
 

@@ -121,6 +121,28 @@ def with_place(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
+# What a long list of tickets joins (the dispatch queue, the ticket list API): PostgreSQL
+# plans a join of the ticket with these five in about a millisecond; with the category, the
+# reporter and the room's building as well (with_place) planning alone took 11 ms, at any
+# backlog. with_references adds the category (from the cache) and the room's building (the
+# ticket's own) without a query; neither list shows the reporter.
+LIST_RELATED = ("campus", "building", "room", "area", "technician")
+
+
+def with_references(rows: list[Ticket]) -> list[Ticket]:
+    """Set each fetched row's category (from the cache) and its room's building (the
+    ticket's), for rows selected with LIST_RELATED."""
+    categories = {category.pk: category for category in categories_all()}
+    missing = {row.category_id for row in rows} - categories.keys()
+    if missing:  # created since the cache was filled, in another process without Redis
+        categories.update(Category.objects.in_bulk(missing))
+    for row in rows:
+        row.category = categories[row.category_id]
+        if row.room is not None and row.building is not None:
+            row.room.building = row.building
+    return rows
+
+
 def ticket_get(user, pk: int) -> Ticket:
     """One request `user` may see, with its place and people, or 404."""
     return get_object_or_404(with_place(tickets_for(user)).select_related("merged_into"), pk=pk)

@@ -565,9 +565,11 @@ def test_the_list_query_count_does_not_grow(
             extra, student=student, room=room, dispatcher=dispatcher, plumber=plumber, store=store
         )
         api = api_for(user)
+        api.get(TICKETS)  # the fault categories are cached from here on
         user._grants_cache = None  # a new request reads the grants again
         # The caller's grants, the scope, the page's count, the page (tickets with place,
-        # people, category and material cost in one), their photos, their events with actors
+        # technician and material cost in one; categories from the cache), their photos, their
+        # events with actors
         with django_assert_num_queries(1 + scope + 4) as captured:
             response = api.get(TICKETS)
         assert response.status_code == 200

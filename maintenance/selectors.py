@@ -79,15 +79,20 @@ def resident_room(user) -> Room | None:
     )
 
 
-def _visibility_q(user) -> Q | None:
-    """A filter on Ticket for what `user` may see; None for everything."""
+_UNKNOWN = object()
+
+
+def _visibility_q(user, room_id=_UNKNOWN) -> Q | None:
+    """A filter on Ticket for what `user` may see; None for everything. `room_id` is the
+    room they live in when the caller has read it already."""
     if Role.ADMIN in roles_of(user):
         return None
     allowed = Q(reporter_id=user.pk)
     # Requests the user's own were merged into: they follow the fault there.
     allowed |= Q(pk__in=Ticket.objects.filter(reporter_id=user.pk).values("merged_into_id"))
     if has_role(user, Role.STUDENT):
-        room_id = resident_room_id(user)
+        if room_id is _UNKNOWN:
+            room_id = resident_room_id(user)
         if room_id is not None:
             allowed |= Q(room_id=room_id)
     if has_role(user, Role.TECHNICIAN):
@@ -105,11 +110,12 @@ def _visibility_q(user) -> Q | None:
     return allowed
 
 
-def tickets_for(user) -> QuerySet[Ticket]:
-    """The repair requests `user` may see (see the module's docstring)."""
+def tickets_for(user, *, room_id=_UNKNOWN) -> QuerySet[Ticket]:
+    """The repair requests `user` may see (see the module's docstring); `room_id`, the room
+    they live in, when the caller has read it already."""
     if not user.is_authenticated or not user.is_active:
         return Ticket.objects.none()
-    allowed = _visibility_q(user)
+    allowed = _visibility_q(user, room_id)
     tickets = Ticket.objects.all()
     return tickets if allowed is None else tickets.filter(allowed)
 
@@ -150,8 +156,9 @@ def ticket_get(user, pk: int) -> Ticket:
 
 def tickets_of_reporter(user) -> QuerySet[Ticket]:
     """The user's own requests and those of their room, newest first (the "my repairs" list)."""
-    return with_place(tickets_for(user)).filter(
-        Q(reporter_id=user.pk) | Q(room_id=resident_room_id(user) or 0)
+    room_id = resident_room_id(user)
+    return with_place(tickets_for(user, room_id=room_id)).filter(
+        Q(reporter_id=user.pk) | Q(room_id=room_id or 0)
     )
 
 

@@ -49,8 +49,14 @@ from maintenance.api.serializers import (
     TicketCreateSerializer,
     TicketSerializer,
 )
-from maintenance.models import Category, StockMovement, Ticket, TicketEvent
-from maintenance.selectors import LIST_RELATED, tickets_for, with_place, with_references
+from maintenance.models import StockMovement, Ticket, TicketEvent
+from maintenance.selectors import (
+    LIST_RELATED,
+    categories_active,
+    tickets_for,
+    with_place,
+    with_references,
+)
 from maintenance.stores import JOB_KINDS
 
 TAGS = ["repairs"]
@@ -103,7 +109,7 @@ class CategoryList(generics.ListAPIView):
     filter_backends = []
 
     def get_queryset(self):
-        return Category.objects.filter(is_active=True).order_by("position", "code")
+        return categories_active()  # cached, in their order (selectors.categories_all)
 
 
 # --- Tickets -------------------------------------------------------------------------------------

@@ -246,9 +246,10 @@ def main() -> None:
     setup_django()
     from django.core.management import call_command
 
+    # DEBUG off needs the static files' manifest: collected first, before anything renders
+    call_command("collectstatic", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
     call_command("seed_demo", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG off needs the manifest
     load = load_wrk if shutil.which("wrk") else load_python
     cookie = f"Cookie: sessionid={session_cookie('dispatcher')}; django_language=en"
     token = f"Authorization: Token {api_token('dispatcher')}"

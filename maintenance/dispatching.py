@@ -218,7 +218,7 @@ def queue(user, filters: QueueFilter, now: datetime | None = None) -> Queue:
     in one aggregate query."""
     now = now or timezone.now()
     overdue = overdue_q(now)
-    at_risk = at_risk_q(now)  # reads the categories' limits once
+    at_risk = at_risk_q(now)  # the categories' limits, from the cache
     matching = _filtered(user, filters)
     shown = _view_q(filters.view, at_risk=at_risk, overdue=overdue)
     counts = matching.aggregate(

@@ -229,6 +229,11 @@ def ticket_file(
         respond_by=now + timedelta(minutes=category.response_minutes),
         complete_by=now + timedelta(hours=category.completion_hours),
     )
+    if room is not None:  # the caller's objects, so reading them needs no query
+        ticket.room = room
+        ticket.building = room.building
+    elif area is not None:
+        ticket.building = area.building
     for upload in photos:
         photo = _photo(reporter, upload)
         TicketPhoto.objects.create(ticket=ticket, photo=photo, kind=TicketPhoto.Kind.FAULT)

@@ -30,11 +30,10 @@ from logistics.services import audit_record
 from maintenance.models import Category, Technician, Ticket, Urgency
 from maintenance.selectors import (
     LIST_RELATED,
-    at_risk_q,
+    at_risk_limits_q,
     deadline_state,
     dispatch_campuses,
     maintenance_head_campuses,
-    overdue_q,
     with_place,
     with_references,
 )
@@ -217,8 +216,10 @@ def queue(user, filters: QueueFilter, now: datetime | None = None) -> Queue:
     them each tab (all / unassigned / at risk / overdue) and each slice of the order hold,
     in one aggregate query."""
     now = now or timezone.now()
-    overdue = overdue_q(now)
-    at_risk = at_risk_q(now)  # the categories' limits, from the cache
+    # Every ticket here is open, and an open ticket is overdue exactly when its running
+    # deadline is past (selectors.overdue_q in one comparison): a cheaper aggregate.
+    overdue = Q(due_at__lt=now)
+    at_risk = Q(due_at__gte=now) & at_risk_limits_q(now)  # the limits come from the cache
     matching = _filtered(user, filters)
     shown = _view_q(filters.view, at_risk=at_risk, overdue=overdue)
     counts = matching.aggregate(

@@ -227,8 +227,14 @@ def at_risk_q(now=None) -> Q:
     """Open tickets not yet overdue with REPAIR_AT_RISK_SHARE or less of their time left.
     Approximated for the database with each ticket's own promised durations."""
     now = now or timezone.now()
+    return Q(status__in=Ticket.CLOCK_RUNS) & ~overdue_q(now) & at_risk_limits_q(now)
+
+
+def at_risk_limits_q(now) -> Q:
+    """The part of at_risk_q that reads the categories' limits: a ticket at most
+    REPAIR_AT_RISK_SHARE of its category's promised time away from its running deadline
+    (whether or not it is open or already past it)."""
     share = settings.REPAIR_AT_RISK_SHARE
-    not_overdue = ~overdue_q(now)
     # left <= share * total  ⇔  deadline - now <= share * (deadline - created)
     #                         ⇔  created >= (now - share * deadline) / (1 - share) — not linear
     # in SQL without arithmetic on timestamps, so compare against each category's limits.
@@ -252,7 +258,7 @@ def at_risk_q(now=None) -> Q:
             started_at__isnull=False,
             complete_by__lte=now + timedelta(hours=hours * share),
         )
-    return Q(status__in=Ticket.CLOCK_RUNS) & not_overdue & clauses
+    return clauses
 
 
 # --- Places and people -------------------------------------------------------------------------

@@ -298,9 +298,9 @@ def test_the_alerts_page_lists_what_to_act_on_with_a_fixed_number_of_queries(
         _building_alert(building, day=DAY + timedelta(days=n))
     client.force_login(manager)
     client.get(reverse("alerts"))  # warm the caches (the bell, content types)
-    # session, user, role grants, count, the page with campuses, the subjects (the bell's count
+    # session, user with role grants, count, the page with campuses, the subjects (the bell's count
     # is cached)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(reverse("alerts"), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert response.content.decode().count('data-testid="alert-row"') == 5

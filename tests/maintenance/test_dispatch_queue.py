@@ -379,11 +379,11 @@ def test_the_queue_query_count_does_not_grow(
         aged(ticket, minutes=i * 10)
     client.force_login(dispatcher)
     client.get(QUEUE)  # warms the caches (the notification bell's count)
-    # session, user, role grants, the tab counts and the sizes of the order's slices (one
+    # session, user with role grants, the tab counts and the sizes of the order's slices (one
     # aggregate; the categories' limits for at-risk come from the cache), the page of rows
     # (with place, category and people: one query, a UNION ALL where the page spans slices),
     # then the filter choices: campuses, buildings, categories, technicians
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(QUEUE)
     assert len(rows(response)) == n
 
@@ -399,6 +399,6 @@ def test_a_filtered_queue_query_count_does_not_grow(
     client.get(QUEUE, params)
     params["view"] = "all"
     # the nine of the plain queue, plus checking the chosen building and technician
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(QUEUE, params)
     assert len(rows(response)) == n

@@ -163,7 +163,7 @@ def test_the_student_files_a_request_with_photos_and_is_told_the_promise(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_filing_takes_eight_statements_in_one_transaction(
+def test_filing_takes_seven_statements_in_one_transaction(
     client, student, room, django_assert_num_queries
 ):
     # (transaction=True: ticket_file's transaction is the outermost, as in production)
@@ -171,10 +171,10 @@ def test_filing_takes_eight_statements_in_one_transaction(
     client.post(NEW, filing(f.category("electrical")))  # the categories and content type cached
     data = filing(f.category("plumbing"))
     # When the student files a request for their room
-    # Then: session, user, role grants; BEGIN, locking the student's row with the room they
+    # Then: session, user with role grants; BEGIN, locking the student's row with the room they
     # live in, their requests under way (a duplicate? how many? one aggregate), the ticket,
     # its timeline's first line, its audit record, COMMIT
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.post(NEW, data)
     assert response.status_code == 302
     assert Ticket.objects.filter(room=room, category__code="plumbing").count() == 1
@@ -486,10 +486,10 @@ def test_my_repairs_query_count_does_not_grow(
         f.ticket(room=room, reporter=student, description=f"fault {n}")
     client.force_login(student)
     client.get(MINE)  # the bell's unread count is cached from here on
-    # session, user, role grants, the student's room (read once, for what they may see and
+    # session, user with role grants, the student's room (read once, for what they may see and
     # for their room's requests), the count for the pages, the page of requests with place,
     # category, reporter and technician
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(MINE)
     assert len(response.context["tickets"]) == count
 
@@ -513,8 +513,8 @@ def test_a_students_home_query_count_does_not_grow(
         f.ticket(room=room, reporter=student, description=f"done {n}", status="closed")
     client.force_login(student)
     client.get("/")  # the bell's unread count is cached from here on
-    # session, user, role grants, then the home page's panels: the student's resident record
+    # session, user with role grants, then the home page's panels: the student's resident record
     # with their room, the move-out notice for their year; repairs add none
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get("/")
     assert response.status_code == 200

@@ -1,7 +1,8 @@
 """Who may do what: every role check of the portal goes through this module.
 
 Pages use `role_required`, the API uses `HasRole`, and selectors scope their querysets with
-`campus_scope`/`department_scope`. Roles are read once per request and cached on the user.
+`campus_scope`/`department_scope`. Roles are read once per request and cached on the user: a
+signed-in request loads its user together with their grants (`user_with_grants`, one query).
 Building scopes (dorm managers, shift leads) are combined with these in
 apartments.selectors.buildings_for().
 """
@@ -14,6 +15,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import F
 from django.http import Http404
 from rest_framework.permissions import BasePermission
 
@@ -30,7 +32,8 @@ class Grant:
 
 
 def grants_of(user) -> tuple[Grant, ...]:
-    """The user's role grants, read with one query and kept for the rest of the request."""
+    """The user's role grants, read with one query and kept for the rest of the request (a
+    signed-in page's user comes with them already: user_with_grants)."""
     if not user.is_authenticated or not user.is_active:
         return ()
     cached = getattr(user, "_grants_cache", None)
@@ -38,12 +41,49 @@ def grants_of(user) -> tuple[Grant, ...]:
         rows = RoleGrant.objects.filter(user_id=user.pk).values_list(
             "role", "campus_id", "department_id"
         )
-        cached = tuple(Grant(*row) for row in rows)
-        unlimited_admin = Grant(Role.ADMIN, None, None)
-        if user.is_superuser and unlimited_admin not in cached:
-            cached += (unlimited_admin,)
-        user._grants_cache = cached
+        cached = _grants_keep(user, (Grant(*row) for row in rows))
     return cached
+
+
+def _grants_keep(user, grants: Iterable[Grant]) -> tuple[Grant, ...]:
+    cached = tuple(grants)
+    unlimited_admin = Grant(Role.ADMIN, None, None)
+    if user.is_superuser and unlimited_admin not in cached:
+        cached += (unlimited_admin,)
+    user._grants_cache = cached
+    return cached
+
+
+def user_with_grants(user_id):
+    """The user with this id and their role grants, in one query (a LEFT JOIN: one row per
+    grant), or None. What every signed-in request loads (logistics.signin's backends), so
+    that the role checks that follow read no more."""
+    from django.contrib.auth import get_user_model
+
+    model = get_user_model()
+    try:
+        user_id = model._meta.pk.to_python(user_id)
+    except Exception:  # a session naming no valid id
+        return None
+    rows = list(
+        model._default_manager.filter(pk=user_id).annotate(
+            grant_role=F("role_grants__role"),
+            grant_campus_id=F("role_grants__campus_id"),
+            grant_department_id=F("role_grants__department_id"),
+        )
+    )
+    if not rows:
+        return None
+    user = rows[0]
+    _grants_keep(
+        user,
+        (
+            Grant(row.grant_role, row.grant_campus_id, row.grant_department_id)
+            for row in rows
+            if row.grant_role
+        ),
+    )
+    return user
 
 
 def roles_of(user) -> frozenset[str]:

@@ -5,7 +5,8 @@ start-up):
 
     ZERO_REPORT_MISSING = alert_kind(
         "zero_report_missing",
-        _("Building %(building)s has not sent its zero report for %(date)s."),
+        label=_("Zero report missing"),
+        text=_("Building %(building)s has not sent its zero report for %(date)s."),
         severity=Alert.Severity.CRITICAL,
     )
 
@@ -48,6 +49,12 @@ class AlertKind:
     key: str
     text: str  # a lazy translation with %(name)s placeholders
     severity: str = Alert.Severity.WARNING
+    label: str = ""  # a short lazy name for lists and filters ("Nightly job failed")
+
+    @property
+    def name(self) -> str:
+        """The kind's name in the active language; its key where it has none."""
+        return str(self.label) if self.label else self.key
 
     def render(self, params: dict) -> str:
         text = str(self.text)
@@ -60,10 +67,20 @@ class AlertKind:
 KINDS: dict[str, AlertKind] = {}
 
 
-def alert_kind(key: str, text, *, severity: str = Alert.Severity.WARNING) -> AlertKind:
-    kind = AlertKind(key, text, severity)
+def alert_kind(key: str, text, *, severity: str = Alert.Severity.WARNING, label="") -> AlertKind:
+    kind = AlertKind(key, text, severity, label)
     KINDS[key] = kind
     return kind
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """(key, name) of every kind, by name in the active language, for a filter."""
+    return sorted(((k.key, k.name) for k in KINDS.values()), key=lambda c: c[1])
+
+
+def kind_name(key: str) -> str:
+    kind = KINDS.get(key)
+    return kind.name if kind else key
 
 
 def alert_text(alert: Alert) -> str:
@@ -74,7 +91,8 @@ def alert_text(alert: Alert) -> str:
 
 JOB_FAILED = alert_kind(
     "job_failed",
-    _(
+    label=_("Nightly job failed"),
+    text=_(
         "The nightly job %(job)s did not finish its work for %(date)s after %(attempts)s "
         "attempts (%(failures)s items failed). %(error)s"
     ),
@@ -82,7 +100,8 @@ JOB_FAILED = alert_kind(
 )
 JOB_ABANDONED = alert_kind(
     "job_abandoned",
-    _(
+    label=_("Nightly job abandoned"),
+    text=_(
         "The nightly job %(job)s for %(date)s was stopped before it finished %(attempts)s "
         "times (its worker was killed or ran out of time); it is no longer retried."
     ),

@@ -114,13 +114,33 @@ def seed_job_history(log):
         started = timezone.make_aware(datetime.combine(day, time(23, 30)), zone)
         for position, name in enumerate(NIGHTLY_JOBS):
             begin = started + timedelta(seconds=2 * position)
+            attempt = 1
+            if days_ago == 2 and position == 0:
+                # That night the first job's worker was killed halfway: the watchdog found the
+                # run silent, marked it abandoned and sent it again, and the retry finished.
+                _run, created = JobRun.objects.get_or_create(
+                    job=name,
+                    for_date=day,
+                    status=JobRun.Status.ABANDONED,
+                    defaults={
+                        "trigger": "schedule",
+                        "worker": "demo:1",
+                        "started_at": begin,
+                        "heartbeat_at": begin + timedelta(seconds=40),
+                        "finished_at": begin + timedelta(minutes=12),
+                        "retry_sent_at": begin + timedelta(minutes=12),
+                    },
+                )
+                made += created
+                attempt, begin = 2, begin + timedelta(minutes=17)
             _run, created = JobRun.objects.get_or_create(
                 job=name,
                 for_date=day,
                 status=JobRun.Status.SUCCEEDED,
                 defaults={
-                    "trigger": "schedule",
-                    "worker": "demo:1",
+                    "attempt": attempt,
+                    "trigger": "schedule" if attempt == 1 else "retry",
+                    "worker": "demo:1" if attempt == 1 else "demo:2",
                     "started_at": begin,
                     "heartbeat_at": begin + timedelta(seconds=1),
                     "finished_at": begin + timedelta(seconds=1),

@@ -12,7 +12,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from logistics.access import role_required
-from logistics.alerts import KINDS, AlertClosed, AlertInvalid, alert_resolve, alert_text, alerts_for
+from logistics.alerts import (
+    KINDS,
+    AlertClosed,
+    AlertInvalid,
+    alert_resolve,
+    alert_text,
+    alerts_for,
+    kind_choices,
+    kind_name,
+)
 from logistics.hall import STAFF_ROLES
 from logistics.views_notifications import is_local_path
 
@@ -38,6 +47,7 @@ def alert_list(request):
     page = Paginator(alerts, PER_PAGE).get_page(request.GET.get("page"))
     for alert in page:
         alert.text = alert_text(alert)
+        alert.kind_name = kind_name(alert.kind)
         alert.link = alert.url if is_local_path(alert.url) else ""
     return render(
         request,
@@ -46,7 +56,7 @@ def alert_list(request):
             "page": page,
             "resolved": resolved,
             "kind": kind,
-            "kinds": sorted(KINDS),
+            "kinds": kind_choices(),
             # the filters, kept by the page links
             "query": urlencode(
                 [

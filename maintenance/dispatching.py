@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -29,12 +29,13 @@ from logistics.models import Campus, Role, RoleGrant, User
 from logistics.services import audit_record
 from maintenance.models import Category, Technician, Ticket, Urgency
 from maintenance.selectors import (
-    at_risk_q,
+    LIST_RELATED,
+    at_risk_limits_q,
     deadline_state,
     dispatch_campuses,
     maintenance_head_campuses,
-    overdue_q,
     with_place,
+    with_references,
 )
 
 QUEUE_PAGE_SIZE = 50
@@ -123,42 +124,116 @@ def _filtered(user, filters: QueueFilter) -> QuerySet[Ticket]:
 
 @dataclass
 class Queue:
-    """The rows of the queue (a queryset, ordered, for the paginator) and the tab counts."""
+    """The rows of the queue (QueueRows, sliced by the paginator) and the tab counts."""
 
-    tickets: QuerySet[Ticket]
+    tickets: QueueRows
     counts: dict[str, int]
     now: datetime
 
 
-def queue(user, filters: QueueFilter, now: datetime | None = None) -> Queue:
-    """Open requests in scope matching `filters`, overdue first, then urgent, then by the
-    deadline that runs now (respond before work starts, complete after); and how many of
-    them each tab (all / unassigned / at risk / overdue) holds, in one aggregate query."""
-    now = now or timezone.now()
-    overdue = overdue_q(now)
-    at_risk = at_risk_q(now)  # reads the categories' limits once
-    matching = _filtered(user, filters)
-    counts = matching.aggregate(
-        all=Count("pk"),
-        unassigned=Count("pk", filter=Q(technician__isnull=True)),
-        at_risk=Count("pk", filter=at_risk),
-        overdue=Count("pk", filter=overdue),
-    )
-    tickets = (
-        with_place(matching.filter(_view_q(filters.view, at_risk=at_risk, overdue=overdue)))
-        .annotate(
+# The queue's order is overdue first, then urgent, then the earliest running deadline
+# (Ticket.due_at), then the oldest ticket. "Overdue" is due_at < now, so the order cuts into
+# four slices, each one range of ticket_queue_idx in (due_at, id) order: overdue and urgent,
+# overdue and normal, on time and urgent, on time and normal. A page reads only the slices it
+# overlaps, and only its own rows of them: its cost does not grow with the backlog.
+SEGMENTS = (
+    ("overdue_urgent", True, Urgency.URGENT),
+    ("overdue_normal", True, Urgency.NORMAL),
+    ("ok_urgent", False, Urgency.URGENT),
+    ("ok_normal", False, Urgency.NORMAL),
+)
+
+
+def _segment_q(overdue: bool, urgency: str, now: datetime) -> Q:
+    deadline = Q(due_at__lt=now) if overdue else Q(due_at__gte=now)
+    return deadline & Q(urgency=urgency)
+
+
+class QueueRows:
+    """The queue's rows for the paginator: its length is known from the tab counts, and a
+    slice reads only the rows it shows, slice of the order by slice of the order (SEGMENTS).
+    One query for any page: a page that spans two slices reads them in one UNION ALL where
+    the database allows LIMIT in its parts (PostgreSQL); elsewhere (SQLite, the zero-setup
+    default with small backlogs) it sorts the matching tickets in one query as before."""
+
+    def __init__(self, tickets: QuerySet[Ticket], sizes: list[int], now: datetime):
+        self.tickets = tickets  # the matching tickets, with their place and people
+        self.sizes = sizes  # rows in each of SEGMENTS, in order
+        self.now = now
+
+    def __len__(self) -> int:
+        return sum(self.sizes)
+
+    def count(self) -> int:
+        return len(self)
+
+    def _segment(self, index: int) -> QuerySet[Ticket]:
+        _name, overdue, urgency = SEGMENTS[index]
+        return self.tickets.filter(_segment_q(overdue, urgency, self.now)).order_by("due_at", "pk")
+
+    def _ranked(self) -> QuerySet[Ticket]:
+        overdue = Q(due_at__lt=self.now)
+        return self.tickets.annotate(
             overdue_rank=Case(When(overdue, then=Value(0)), default=Value(1)),
             urgency_rank=Case(
                 When(urgency=Urgency.URGENT, then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
             ),
-            running_deadline=Case(
-                When(started_at__isnull=True, then=F("respond_by")), default=F("complete_by")
-            ),
+        ).order_by("overdue_rank", "urgency_rank", "due_at", "pk")
+
+    def __getitem__(self, window: slice) -> list[Ticket]:
+        if not isinstance(window, slice):
+            raise TypeError("QueueRows takes slices only")
+        bottom, top = window.start or 0, window.stop
+        if top is None:
+            top = len(self)
+        parts: list[tuple[int, QuerySet[Ticket]]] = []
+        start = 0
+        for index, size in enumerate(self.sizes):
+            lo, hi = max(bottom, start), min(top, start + size)
+            if lo < hi:
+                parts.append((index, self._segment(index)[lo - start : hi - start]))
+            start += size
+        if not parts:
+            return []
+        if len(parts) == 1:
+            return with_references(list(parts[0][1]))
+        if not connection.features.supports_slicing_ordering_in_compound:
+            return with_references(list(self._ranked()[bottom:top]))
+        first, *rest = (
+            part.annotate(queue_segment=Value(index, output_field=IntegerField()))
+            for index, part in parts
         )
-        .order_by("overdue_rank", "urgency_rank", "running_deadline", "pk")
+        rows = list(first.union(*rest, all=True))
+        rows.sort(key=lambda t: (t.queue_segment, t.due_at, t.pk))
+        return with_references(rows)
+
+
+def queue(user, filters: QueueFilter, now: datetime | None = None) -> Queue:
+    """Open requests in scope matching `filters`, overdue first, then urgent, then by the
+    deadline that runs now (respond before work starts, complete after); and how many of
+    them each tab (all / unassigned / at risk / overdue) and each slice of the order hold,
+    in one aggregate query."""
+    now = now or timezone.now()
+    # Every ticket here is open, and an open ticket is overdue exactly when its running
+    # deadline is past (selectors.overdue_q in one comparison): a cheaper aggregate.
+    overdue = Q(due_at__lt=now)
+    at_risk = Q(due_at__gte=now) & at_risk_limits_q(now)  # the limits come from the cache
+    matching = _filtered(user, filters)
+    shown = _view_q(filters.view, at_risk=at_risk, overdue=overdue)
+    counts = matching.aggregate(
+        all=Count("pk"),
+        unassigned=Count("pk", filter=Q(technician__isnull=True)),
+        at_risk=Count("pk", filter=at_risk),
+        overdue=Count("pk", filter=overdue),
+        **{
+            name: Count("pk", filter=shown & _segment_q(is_overdue, urgency, now))
+            for name, is_overdue, urgency in SEGMENTS
+        },
     )
+    sizes = [counts.pop(name) for name, _overdue, _urgency in SEGMENTS]
+    tickets = QueueRows(matching.filter(shown).select_related(*LIST_RELATED), sizes, now)
     return Queue(tickets=tickets, counts=counts, now=now)
 
 

@@ -8,7 +8,7 @@ nothing here has side effects in save().
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.utils.translation import gettext_lazy as _
 
 from logistics.models import BilingualName, Campus
@@ -185,6 +185,18 @@ class Ticket(models.Model):
     # The promise (限时承诺), computed from the category when the ticket is filed.
     respond_by = models.DateTimeField(_("respond by"))
     complete_by = models.DateTimeField(_("complete by"))
+    # The deadline that runs now: respond_by until work starts, complete_by after (complete_by
+    # is never earlier: ticket_deadlines_ordered). An open ticket is overdue exactly when it is
+    # past; the dispatch queue sorts and pages on it through ticket_queue_idx. Computed by the
+    # database on every write, so no service can forget it.
+    due_at = models.GeneratedField(
+        expression=Case(
+            When(started_at__isnull=True, then=F("respond_by")), default=F("complete_by")
+        ),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+        verbose_name=_("deadline running now"),
+    )
 
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True, db_index=True)
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
@@ -244,6 +256,20 @@ class Ticket(models.Model):
             models.Index(fields=["technician", "status"], name="ticket_technician_idx"),
             models.Index(fields=["room", "status"], name="ticket_room_idx"),
             models.Index(fields=["reporter", "-created_at"], name="ticket_reporter_idx"),
+            # The dispatch queue (maintenance.dispatching.queue): open tickets of a campus, per
+            # urgency, in the order of their running deadline; each slice of the queue (overdue
+            # or not, urgent or not) is one range of this index, read only as far as the page.
+            models.Index(
+                fields=["campus", "urgency", "due_at", "id"],
+                condition=Q(status__in=["submitted", "assigned", "in_progress"]),
+                name="ticket_queue_idx",
+            ),
+            # The same for those who dispatch every campus (administrators, a head of all).
+            models.Index(
+                fields=["urgency", "due_at", "id"],
+                condition=Q(status__in=["submitted", "assigned", "in_progress"]),
+                name="ticket_queue_all_idx",
+            ),
             models.Index(
                 fields=["follow_up_needed"],
                 condition=Q(follow_up_needed=True),

@@ -16,6 +16,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -69,21 +71,28 @@ def resident_room_id(user) -> int | None:
 
 
 def resident_room(user) -> Room | None:
-    room_id = resident_room_id(user)
-    if room_id is None:
-        return None
-    return Room.objects.select_related("building__campus").get(pk=room_id)
+    """The room the user lives in now, with its building and campus (one query)."""
+    return (
+        Room.objects.select_related("building__campus")
+        .filter(beds__stays__resident__user_id=user.pk, beds__stays__status=Stay.Status.ACTIVE)
+        .first()
+    )
 
 
-def _visibility_q(user) -> Q | None:
-    """A filter on Ticket for what `user` may see; None for everything."""
+_UNKNOWN = object()
+
+
+def _visibility_q(user, room_id=_UNKNOWN) -> Q | None:
+    """A filter on Ticket for what `user` may see; None for everything. `room_id` is the
+    room they live in when the caller has read it already."""
     if Role.ADMIN in roles_of(user):
         return None
     allowed = Q(reporter_id=user.pk)
     # Requests the user's own were merged into: they follow the fault there.
     allowed |= Q(pk__in=Ticket.objects.filter(reporter_id=user.pk).values("merged_into_id"))
     if has_role(user, Role.STUDENT):
-        room_id = resident_room_id(user)
+        if room_id is _UNKNOWN:
+            room_id = resident_room_id(user)
         if room_id is not None:
             allowed |= Q(room_id=room_id)
     if has_role(user, Role.TECHNICIAN):
@@ -101,11 +110,12 @@ def _visibility_q(user) -> Q | None:
     return allowed
 
 
-def tickets_for(user) -> QuerySet[Ticket]:
-    """The repair requests `user` may see (see the module's docstring)."""
+def tickets_for(user, *, room_id=_UNKNOWN) -> QuerySet[Ticket]:
+    """The repair requests `user` may see (see the module's docstring); `room_id`, the room
+    they live in, when the caller has read it already."""
     if not user.is_authenticated or not user.is_active:
         return Ticket.objects.none()
-    allowed = _visibility_q(user)
+    allowed = _visibility_q(user, room_id)
     tickets = Ticket.objects.all()
     return tickets if allowed is None else tickets.filter(allowed)
 
@@ -117,6 +127,28 @@ def with_place(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
+# What a long list of tickets joins (the dispatch queue, the ticket list API): PostgreSQL
+# plans a join of the ticket with these five in about a millisecond; with the category, the
+# reporter and the room's building as well (with_place) planning alone took 11 ms, at any
+# backlog. with_references adds the category (from the cache) and the room's building (the
+# ticket's own) without a query; neither list shows the reporter.
+LIST_RELATED = ("campus", "building", "room", "area", "technician")
+
+
+def with_references(rows: list[Ticket]) -> list[Ticket]:
+    """Set each fetched row's category (from the cache) and its room's building (the
+    ticket's), for rows selected with LIST_RELATED."""
+    categories = {category.pk: category for category in categories_all()}
+    missing = {row.category_id for row in rows} - categories.keys()
+    if missing:  # created since the cache was filled, in another process without Redis
+        categories.update(Category.objects.in_bulk(missing))
+    for row in rows:
+        row.category = categories[row.category_id]
+        if row.room is not None and row.building is not None:
+            row.room.building = row.building
+    return rows
+
+
 def ticket_get(user, pk: int) -> Ticket:
     """One request `user` may see, with its place and people, or 404."""
     return get_object_or_404(with_place(tickets_for(user)).select_related("merged_into"), pk=pk)
@@ -124,9 +156,40 @@ def ticket_get(user, pk: int) -> Ticket:
 
 def tickets_of_reporter(user) -> QuerySet[Ticket]:
     """The user's own requests and those of their room, newest first (the "my repairs" list)."""
-    return with_place(tickets_for(user)).filter(
-        Q(reporter_id=user.pk) | Q(room_id=resident_room_id(user) or 0)
+    room_id = resident_room_id(user)
+    return with_place(tickets_for(user, room_id=room_id)).filter(
+        Q(reporter_id=user.pk) | Q(room_id=room_id or 0)
     )
+
+
+# --- Fault categories (reference data, cached) -------------------------------------------------
+
+CATEGORIES_CACHE_KEY = "maintenance:categories:v1"
+# A safety net only: every save or delete of a category drops the cached list at once (and
+# again when its transaction commits), see maintenance.apps.
+CATEGORIES_CACHE_SECONDS = 10 * 60
+
+
+def categories_all() -> list[Category]:
+    """Every fault category in their order, from the cache when it has them: the form a
+    student files with, the queue's at-risk counts and the API read them on every request,
+    and the center edits them a few times a year."""
+    categories = cache.get(CATEGORIES_CACHE_KEY)
+    if categories is None:
+        categories = list(Category.objects.all())
+        cache.set(CATEGORIES_CACHE_KEY, categories, CATEGORIES_CACHE_SECONDS)
+    return categories
+
+
+def categories_active() -> list[Category]:
+    return [category for category in categories_all() if category.is_active]
+
+
+def categories_forget(**_signal) -> None:
+    """Drop the cached categories now, and again once the change commits (a request between
+    the two may have cached the rows from before it)."""
+    cache.delete(CATEGORIES_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(CATEGORIES_CACHE_KEY))
 
 
 # --- Time limits -----------------------------------------------------------------------------
@@ -164,20 +227,38 @@ def at_risk_q(now=None) -> Q:
     """Open tickets not yet overdue with REPAIR_AT_RISK_SHARE or less of their time left.
     Approximated for the database with each ticket's own promised durations."""
     now = now or timezone.now()
+    return Q(status__in=Ticket.CLOCK_RUNS) & ~overdue_q(now) & at_risk_limits_q(now)
+
+
+def at_risk_limits_q(now) -> Q:
+    """The part of at_risk_q that reads the categories' limits: a ticket at most
+    REPAIR_AT_RISK_SHARE of its category's promised time away from its running deadline
+    (whether or not it is open or already past it)."""
     share = settings.REPAIR_AT_RISK_SHARE
-    not_overdue = ~overdue_q(now)
     # left <= share * total  ⇔  deadline - now <= share * (deadline - created)
     #                         ⇔  created >= (now - share * deadline) / (1 - share) — not linear
     # in SQL without arithmetic on timestamps, so compare against each category's limits.
+    # Categories with the same limit share a clause (the defaults have four response and
+    # three completion limits for eight categories): a smaller WHERE for the queue's counts.
+    respond: dict[int, list[int]] = {}
+    complete: dict[int, list[int]] = {}
+    for category in categories_all():
+        respond.setdefault(category.response_minutes, []).append(category.pk)
+        complete.setdefault(category.completion_hours, []).append(category.pk)
     clauses = Q(pk__in=[])
-    for category in Category.objects.only("pk", "response_minutes", "completion_hours"):
-        respond_margin = timedelta(minutes=category.response_minutes * share)
-        complete_margin = timedelta(hours=category.completion_hours * share)
-        clauses |= Q(category_id=category.pk) & (
-            Q(started_at__isnull=True, respond_by__lte=now + respond_margin)
-            | Q(started_at__isnull=False, complete_by__lte=now + complete_margin)
+    for minutes, ids in respond.items():
+        clauses |= Q(
+            category_id__in=ids,
+            started_at__isnull=True,
+            respond_by__lte=now + timedelta(minutes=minutes * share),
         )
-    return Q(status__in=Ticket.CLOCK_RUNS) & not_overdue & clauses
+    for hours, ids in complete.items():
+        clauses |= Q(
+            category_id__in=ids,
+            started_at__isnull=False,
+            complete_by__lte=now + timedelta(hours=hours * share),
+        )
+    return clauses
 
 
 # --- Places and people -------------------------------------------------------------------------

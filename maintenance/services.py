@@ -15,11 +15,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apartments.models import Building, Resident, Room
+from apartments.models import Building, Resident, Room, Stay
 from apartments.selectors import visibility_of
 from logistics.access import has_role, roles_of
 from logistics.models import Role, User
@@ -111,6 +112,26 @@ def place_problem(user: User, *, room: Room | None, area: PublicArea | None) -> 
     return _("You cannot report faults for this place.")
 
 
+def _reporter_lock(reporter: User) -> tuple[int, int, int] | None:
+    """Lock the reporter's row (SELECT … FOR UPDATE, until the transaction ends) and return
+    the room they live in now as (room, building, campus) ids, or None."""
+    home = Stay.objects.filter(resident__user_id=OuterRef("pk"), status=Stay.Status.ACTIVE)
+    row = (
+        User.objects.select_for_update()
+        .filter(pk=reporter.pk)
+        .annotate(
+            home_room=Subquery(home.values("bed__room_id")[:1]),
+            home_building=Subquery(home.values("bed__room__building_id")[:1]),
+            home_campus=Subquery(home.values("bed__room__building__campus_id")[:1]),
+        )
+        .values_list("home_room", "home_building", "home_campus")
+        .first()
+    )
+    if row is None or row[0] is None:
+        return None
+    return row
+
+
 @transaction.atomic
 def ticket_file(
     *,
@@ -141,42 +162,64 @@ def ticket_file(
     photos = [p for p in photos if p]
     if len(photos) > MAX_PHOTOS:
         raise RepairInvalid(_("Attach at most %(n)s photos.") % {"n": MAX_PHOTOS}, field="photos")
-    if room is None and area is None:
-        room_id = resident_room_id(reporter)
-        if room_id is None:
+    own_room = room is None and area is None
+    if not own_room:
+        problem = place_problem(reporter, room=room, area=area)
+        if problem:
+            raise RepairInvalid(problem, field="room" if room is not None else "area")
+    # One lock per reporter serialises their filings, so the checks below hold even for a
+    # double-tapped submit button; the same query finds the room they live in.
+    home = _reporter_lock(reporter)
+    if own_room:
+        if home is None:
             raise RepairInvalid(
                 _("You do not live in a room here; choose the place of the fault."),
                 field="room",
             )
-        room = Room.objects.select_related("building__campus").get(pk=room_id)
-    problem = place_problem(reporter, room=room, area=area)
-    if problem:
-        raise RepairInvalid(problem, field="room" if room is not None else "area")
-    # One lock per reporter serialises their filings, so the checks below hold even for a
-    # double-tapped submit button.
-    User.objects.select_for_update().filter(pk=reporter.pk).first()
-    open_tickets = Ticket.objects.filter(reporter=reporter, status__in=Ticket.OPEN)
-    duplicate = open_tickets.filter(category=category, room=room, area=area).first()
-    if duplicate is not None:
+        room_id, building_id, campus_id = home
+        if not has_role(reporter, Role.STUDENT):
+            # A resident's own room needs no check; anyone else living in one (staff
+            # housing) files there as staff do.
+            room = Room.objects.select_related("building__campus").get(pk=room_id)
+            problem = place_problem(reporter, room=room, area=None)
+            if problem:
+                raise RepairInvalid(problem, field="room")
+    else:
+        building = room.building if room is not None else area.building
+        room_id = room.pk if room is not None else None
+        building_id = building.pk if building is not None else None
+        campus_id = building.campus_id if building is not None else area.campus_id
+    # Their requests under way: a duplicate of this one, and how many (one query).
+    mine = Ticket.objects.filter(reporter=reporter, status__in=Ticket.OPEN).aggregate(
+        under_way=Count("pk"),
+        duplicate=Max(
+            "pk",
+            filter=Q(
+                category_id=category.pk,
+                room_id=room_id,
+                area_id=area.pk if area is not None else None,
+            ),
+        ),
+    )
+    if mine["duplicate"] is not None:
         raise RepairError(
             _(
                 "You already reported a fault of this kind here (%(number)s); it is being "
                 "handled. Add to it by replying there, or wait for it to be fixed."
             )
-            % {"number": duplicate.number},
+            % {"number": Ticket(pk=mine["duplicate"]).number},
             field="category",
         )
-    if open_tickets.count() >= MAX_OPEN_PER_REPORTER:
+    if mine["under_way"] >= MAX_OPEN_PER_REPORTER:
         raise RepairError(
             _("You have %(n)s repair requests under way; wait until some are done.")
             % {"n": MAX_OPEN_PER_REPORTER}
         )
     now = timezone.now()
-    building = room.building if room is not None else area.building
     ticket = Ticket.objects.create(
-        campus_id=building.campus_id if building is not None else area.campus_id,
-        building=building,
-        room=room,
+        campus_id=campus_id,
+        building_id=building_id,
+        room_id=room_id,
         area=area,
         category=category,
         description=description,
@@ -186,6 +229,11 @@ def ticket_file(
         respond_by=now + timedelta(minutes=category.response_minutes),
         complete_by=now + timedelta(hours=category.completion_hours),
     )
+    if room is not None:  # the caller's objects, so reading them needs no query
+        ticket.room = room
+        ticket.building = room.building
+    elif area is not None:
+        ticket.building = area.building
     for upload in photos:
         photo = _photo(reporter, upload)
         TicketPhoto.objects.create(ticket=ticket, photo=photo, kind=TicketPhoto.Kind.FAULT)

@@ -49,8 +49,14 @@ from maintenance.api.serializers import (
     TicketCreateSerializer,
     TicketSerializer,
 )
-from maintenance.models import Category, StockMovement, Ticket, TicketEvent
-from maintenance.selectors import tickets_for, with_place
+from maintenance.models import StockMovement, Ticket, TicketEvent
+from maintenance.selectors import (
+    LIST_RELATED,
+    categories_active,
+    tickets_for,
+    with_place,
+    with_references,
+)
 from maintenance.stores import JOB_KINDS
 
 TAGS = ["repairs"]
@@ -103,7 +109,7 @@ class CategoryList(generics.ListAPIView):
     filter_backends = []
 
     def get_queryset(self):
-        return Category.objects.filter(is_active=True).order_by("position", "code")
+        return categories_active()  # cached, in their order (selectors.categories_all)
 
 
 # --- Tickets -------------------------------------------------------------------------------------
@@ -128,16 +134,15 @@ def _material_cost():
     )
 
 
-def tickets_queryset(user):
+def tickets_queryset(user, *, related: tuple[str, ...] | None = None):
     """What `user` may see, with everything TicketSerializer reads: the place, people and
-    category in the same query, photos and the timeline in one query each."""
-    return (
-        with_place(tickets_for(user))
-        .annotate(job_material_cost=_material_cost())
-        .prefetch_related(
-            "photos",
-            Prefetch("events", queryset=TicketEvent.objects.select_related("actor")),
-        )
+    category in the same query, photos and the timeline in one query each. A long list
+    passes `related=LIST_RELATED` and sets the rest with selectors.with_references."""
+    tickets = tickets_for(user)
+    tickets = with_place(tickets) if related is None else tickets.select_related(*related)
+    return tickets.annotate(job_material_cost=_material_cost()).prefetch_related(
+        "photos",
+        Prefetch("events", queryset=TicketEvent.objects.select_related("actor")),
     )
 
 
@@ -190,7 +195,13 @@ class TicketListCreate(generics.ListAPIView):
     parser_classes = [JSONParser, MultiPartParser]
 
     def get_queryset(self):
-        return tickets_queryset(self.request.user).order_by("-created_at", "-id")
+        return tickets_queryset(self.request.user, related=LIST_RELATED).order_by(
+            "-created_at", "-id"
+        )
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return with_references(page) if page is not None else None
 
     @extend_schema(
         operation_id="tickets_create",

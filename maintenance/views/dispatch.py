@@ -20,6 +20,8 @@ Two URL conventions (the routes are fixed in maintenance/urls.py):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 
 from django import forms
@@ -28,6 +30,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -239,11 +242,106 @@ class TechnicianForm(forms.Form):
 # --- The queue ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FilterSelect:
+    """One of the queue's filters as the page prints it: its options listed here in Python,
+    not a template per option (Django's widgets and crispy-forms took 8 ms a page for them)."""
+
+    name: str
+    label: str
+    options: list[tuple[str, str, bool]]  # value, label, chosen
+    errors: list[str]
+
+
+def _filter_selects(form: QueueFilterForm) -> list[FilterSelect]:
+    selects = []
+    for bound in form.visible_fields():
+        value = bound.value()
+        chosen = None if value in (None, "") else str(value)
+        selects.append(
+            FilterSelect(
+                name=bound.name,
+                label=str(bound.label),
+                options=[
+                    (str(key), str(text), str(key) == chosen) for key, text in bound.field.choices
+                ],
+                errors=[str(error) for error in bound.errors],
+            )
+        )
+    return selects
+
+
 def _query_without(request, *names: str) -> str:
     query = request.GET.copy()
     for name in names:
         query.pop(name, None)
     return query.urlencode()
+
+
+# The badges of a row, decided here so the template only prints (no include per row).
+STATUS_BADGES = {
+    Ticket.Status.SUBMITTED: "text-bg-info",
+    Ticket.Status.ASSIGNED: "text-bg-primary",
+    Ticket.Status.IN_PROGRESS: "text-bg-warning",
+}
+COUNTDOWN_BADGES = {
+    "overdue": ("text-bg-danger", "bi-exclamation-octagon"),
+    "at_risk": ("text-bg-warning", "bi-hourglass-bottom"),
+    "ok": ("text-bg-light border", "bi-hourglass-split"),
+}
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """What one row of the queue prints, computed once in Python: 50 rows of plain values
+    render several times faster than 50 rows resolving model attributes and includes."""
+
+    pk: int
+    number: str
+    url: str
+    building: str
+    place: str
+    campus: str
+    category: str
+    urgent: bool
+    urgency: str
+    status: str
+    status_badge: str
+    technician: str
+    filed_at: datetime
+    countdown: dispatching.Countdown
+    countdown_badge: str
+    countdown_icon: str
+
+
+def _queue_rows(tickets: list[Ticket], now: datetime) -> list[QueueRow]:
+    url_of_zero = reverse("maintenance:dispatch_ticket", args=[0])
+    url_prefix = url_of_zero[: url_of_zero.rindex("0/")]
+    rows = []
+    for ticket in dispatching.with_countdowns(tickets, now):
+        countdown = ticket.countdown
+        badge, icon = COUNTDOWN_BADGES.get(countdown.state, ("", ""))
+        rows.append(
+            QueueRow(
+                pk=ticket.pk,
+                number=ticket.number,
+                url=f"{url_prefix}{ticket.pk}/",
+                building=str(ticket.building) if ticket.building_id else "",
+                place=str(ticket.place),
+                campus=str(ticket.campus),
+                category=str(ticket.category),
+                urgent=ticket.urgency == Urgency.URGENT,
+                urgency=ticket.get_urgency_display(),
+                status=ticket.get_status_display(),
+                status_badge=STATUS_BADGES.get(ticket.status, "text-bg-secondary"),
+                technician=ticket.technician.display_name if ticket.technician_id else "",
+                filed_at=ticket.created_at,
+                countdown=countdown,
+                countdown_badge=badge,
+                countdown_icon=icon,
+            )
+        )
+    return rows
 
 
 @require_GET
@@ -260,7 +358,7 @@ def queue(request):
         # The tab's badge already counted these rows: no second COUNT for the paginator.
         paginator.count = current.counts[filters.view]
         page = paginator.get_page(request.GET.get("page"))
-        page.object_list = dispatching.with_countdowns(page.object_list, current.now)
+        page.object_list = _queue_rows(page.object_list, current.now)
         counts = current.counts
     else:
         page = Paginator(Ticket.objects.none(), dispatching.QUEUE_PAGE_SIZE).get_page(1)
@@ -283,6 +381,7 @@ def queue(request):
     ]
     context = {
         "form": form,
+        "filter_selects": [] if request.htmx else _filter_selects(form),
         "page": page,
         "tabs": tabs,
         "view": filters.view,

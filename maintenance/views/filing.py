@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from functools import cached_property
 
 from django import forms
 from django.conf import settings
@@ -34,11 +34,8 @@ from logistics.access import ALL, has_role
 from logistics.models import Role
 from logistics.uploads import PhotoField
 from maintenance import services
-from maintenance.models import Category, PublicArea
-from maintenance.selectors import (
-    dispatch_campuses,
-    resident_room,
-)
+from maintenance.models import PublicArea
+from maintenance.selectors import categories_active, dispatch_campuses, resident_room
 from maintenance.views.wording import _when, promise_text
 
 PHOTO_FIELDS = tuple(f"photo_{n}" for n in range(1, services.MAX_PHOTOS + 1))
@@ -85,16 +82,41 @@ def _staff_places(user) -> tuple[QuerySet[Building], QuerySet[PublicArea]] | Non
     )
 
 
-@dataclass
 class Filer:
     """How the user files: "resident" (their room or their campus's public areas), "staff"
-    (a building in scope and a room number, or a public area in scope)."""
+    (a building in scope and a room number, or a public area in scope). A resident's room and
+    areas are read when first needed: a resident filing for their own room needs neither
+    (the service finds the room under the reporter's lock)."""
 
-    mode: str
-    home_room: Room | None = None
-    areas: list[PublicArea] = field(default_factory=list)
-    buildings: QuerySet[Building] | None = None
-    area_choices: QuerySet[PublicArea] | None = None
+    def __init__(self, mode: str, user, *, buildings=None, area_choices=None):
+        self.mode = mode
+        self.user = user
+        self.buildings: QuerySet[Building] | None = buildings
+        self.area_choices: QuerySet[PublicArea] | None = area_choices
+
+    @cached_property
+    def home_room(self) -> Room | None:
+        return resident_room(self.user) if self.mode == "resident" else None
+
+    @cached_property
+    def areas(self) -> list[PublicArea]:
+        if self.mode != "resident":
+            return []
+        if self.home_room is not None:
+            campus_id = self.home_room.building.campus_id
+        else:
+            campus_id = (
+                Resident.objects.filter(user_id=self.user.pk)
+                .values_list("campus_id", flat=True)
+                .first()
+            )
+        if campus_id is None:
+            return []
+        return list(
+            PublicArea.objects.filter(campus_id=campus_id)
+            .select_related("building")
+            .order_by("building__code", "code")
+        )
 
     @property
     def may_file(self) -> bool:
@@ -104,7 +126,7 @@ class Filer:
 
     def form(self, *args, **kwargs) -> TicketForm:
         if self.mode == "resident":
-            return ResidentTicketForm(*args, home_room=self.home_room, areas=self.areas, **kwargs)
+            return ResidentTicketForm(*args, filer=self, **kwargs)
         return StaffTicketForm(*args, buildings=self.buildings, areas=self.area_choices, **kwargs)
 
 
@@ -112,32 +134,39 @@ def _filer(user) -> Filer:
     """How `user` files repairs; 404 for those who may file nowhere (a technician)."""
     staff = _staff_places(user)
     if staff is not None:
-        return Filer(mode="staff", buildings=staff[0], area_choices=staff[1])
+        return Filer("staff", user, buildings=staff[0], area_choices=staff[1])
     if not has_role(user, Role.STUDENT):
         raise Http404
-    home = resident_room(user)
-    if home is not None:
-        campus_id = home.building.campus_id
-    else:
-        campus_id = (
-            Resident.objects.filter(user_id=user.pk).values_list("campus_id", flat=True).first()
-        )
-    areas = []
-    if campus_id is not None:
-        areas = list(
-            PublicArea.objects.filter(campus_id=campus_id)
-            .select_related("building")
-            .order_by("building__code", "code")
-        )
-    return Filer(mode="resident", home_room=home, areas=areas)
+    return Filer("resident", user)
 
 
 # --- Forms -------------------------------------------------------------------------------------
 
 
-class CategoryChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.display_name} — {promise_text(obj)}"
+class CategoryChoiceField(forms.ChoiceField):
+    """The categories taking requests, with their promises, from the cache
+    (selectors.categories_active): showing and checking them costs no query. The cleaned
+    value is the Category."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=self._choices, **kwargs)
+
+    @staticmethod
+    def _choices():
+        return [(c.pk, f"{c.display_name} — {promise_text(c)}") for c in categories_active()]
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        for category in categories_active():
+            if str(category.pk) == str(value):
+                return category
+        raise ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+    def validate(self, value):
+        forms.Field.validate(self, value)  # to_python checked the choice
 
 
 class AreaChoiceField(forms.ModelChoiceField):
@@ -152,8 +181,6 @@ class TicketForm(forms.Form):
 
     category = CategoryChoiceField(
         label=gettext_lazy("What is broken?"),
-        queryset=Category.objects.none(),
-        empty_label=None,
         widget=forms.RadioSelect,
     )
     description = forms.CharField(
@@ -194,10 +221,6 @@ class TicketForm(forms.Form):
     area: PublicArea | None = None
     place_fields: tuple[str, ...] = ()
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(is_active=True)
-
     def field_for(self, service_field: str) -> str | None:
         """The form field that shows a service's error about `service_field`."""
         if service_field in ("room", "area"):
@@ -207,17 +230,28 @@ class TicketForm(forms.Form):
         return service_field if service_field in self.fields else None
 
 
+class PlaceField(forms.ChoiceField):
+    """The resident's place: its choices (their room, their campus's areas) are listed only
+    when the form is shown; ResidentTicketForm.clean_place checks a sent value without them."""
+
+    def valid_value(self, value):
+        return True
+
+
 class ResidentTicketForm(TicketForm):
     """A resident's place: their own room, or one of their campus's public areas."""
 
-    place = forms.ChoiceField(label=gettext_lazy("Where is the fault?"))
+    place = PlaceField(label=gettext_lazy("Where is the fault?"))
     place_fields = ("place", "place")
     field_order = ["place", "category", "description"]
 
-    def __init__(self, *args, home_room: Room | None, areas: list[PublicArea], **kwargs):
+    def __init__(self, *args, filer: Filer, **kwargs):
         super().__init__(*args, **kwargs)
-        self.home_room = home_room
-        self.areas = {area.pk: area for area in areas}
+        self.filer = filer
+        self.fields["place"].choices = self._place_choices
+
+    def _place_choices(self):
+        home_room, areas = self.filer.home_room, self.filer.areas
         choices = []
         if home_room is None:
             choices.append(("", "—"))
@@ -230,17 +264,20 @@ class ResidentTicketForm(TicketForm):
                     [(f"area-{area.pk}", _area_label(area)) for area in areas],
                 )
             )
-        self.fields["place"].choices = choices
+        return choices
 
     def clean_place(self):
+        """ "room" leaves room and area empty: the service files for the room the reporter
+        lives in, or says they live in none."""
         value = self.cleaned_data["place"]
-        if value == "room" and self.home_room is not None:
-            self.room = self.home_room
-        elif value.startswith("area-") and value[5:].isdigit() and int(value[5:]) in self.areas:
-            self.area = self.areas[int(value[5:])]
-        else:
-            raise ValidationError(_("Choose the room or the public area of the fault."))
-        return value
+        if value == "room":
+            return value
+        if value.startswith("area-") and value[5:].isdigit():
+            area = next((a for a in self.filer.areas if a.pk == int(value[5:])), None)
+            if area is not None:
+                self.area = area
+                return value
+        raise ValidationError(_("Choose the room or the public area of the fault."))
 
 
 class StaffTicketForm(TicketForm):
@@ -356,7 +393,7 @@ def _default_phone(user) -> str:
 
 
 def _new_page(request, filer: Filer, form, *, status: int = 200, notice="", place_label=""):
-    categories = list(Category.objects.filter(is_active=True))
+    categories = categories_active()
     return render(
         request,
         "maintenance/request_new.html",
@@ -379,7 +416,10 @@ def ticket_new(request):
     """The repair request form (phone first); a QR code's `?room=` / `?area=` fills in the
     place."""
     filer = _filer(request.user)
-    if not filer.may_file:
+    # A resident sending their own room is not asked where they live first: the service finds
+    # the room (or says there is none) under the reporter's lock.
+    own_room = filer.mode == "resident" and request.POST.get("place") == "room"
+    if not own_room and not filer.may_file:
         return _new_page(request, filer, None)
     if request.method != "POST":
         initial, notice, place_label = _prefill(filer, request.GET)

@@ -153,8 +153,8 @@ def test_the_price_list_query_count_does_not_grow(
     client.force_login(manager)
     # A first visit puts the bell's unread count into the cache.
     client.get(reverse("apartments:asset_prices"))
-    # session, user, role grants, the asset types (4)
-    with django_assert_num_queries(4):
+    # session, user with role grants, the asset types (3)
+    with django_assert_num_queries(3):
         client.get(reverse("apartments:asset_prices"))
     AssetType.objects.bulk_create(
         [
@@ -162,7 +162,7 @@ def test_the_price_list_query_count_does_not_grow(
             for n in range(20)
         ]
     )
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get(reverse("apartments:asset_prices"))
 
 
@@ -188,15 +188,15 @@ def test_the_room_page_query_count_does_not_grow(
     client.force_login(manager)
     url = reverse("apartments:room_assets", args=[room.pk])
     client.get(url)  # warm caches
-    # session, user, role grants, the room with its building and campus, its assets with
-    # their types (5)
-    with django_assert_num_queries(5):
+    # session, user with role grants, the room with its building and campus, its assets with
+    # their types (4)
+    with django_assert_num_queries(4):
         client.get(url)
     furnish(room, types, chairs=0, desks=0)
     Asset.objects.bulk_create(
         [Asset(tag=f"EXTRA-{n}", asset_type=types["chair"], room=room) for n in range(40)]
     )
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         client.get(url)
 
 
@@ -247,13 +247,13 @@ def test_the_building_summary_query_count_does_not_grow(
     url = reverse("apartments:building_assets", args=[building.pk])
     # A first visit puts the bell's unread count into the cache.
     client.get(url)
-    # session, user, role grants, the building, the price list, the grouped counts (6)
-    with django_assert_num_queries(6):
+    # session, user with role grants, the building, the price list, the grouped counts (5)
+    with django_assert_num_queries(5):
         client.get(url)
     for n in range(3, 8):
         room = RoomFactory(building=building, number=f"{n}01", floor=n)
         furnish(room, types, condition=AssetCondition.DAMAGED)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(url)
 
 
@@ -262,8 +262,8 @@ def test_the_export_holds_every_asset_as_text(
 ):
     client.force_login(manager)
     url = reverse("apartments:building_assets_export", args=[building.pk])
-    # session, user, role grants, the building, the assets (5)
-    with django_assert_num_queries(5):
+    # session, user with role grants, the building, the assets (4)
+    with django_assert_num_queries(4):
         response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -360,16 +360,16 @@ def test_storeroom_pages_query_counts(client, storerooms, types, django_assert_n
     client.force_login(user_with_role(Role.ADMIN))
     # A first visit puts the bell's unread count into the cache.
     client.get(reverse("apartments:storeroom_list"))
-    # session, user, role grants, the storerooms with their counts (4)
-    with django_assert_num_queries(4):
+    # session, user with role grants, the storerooms with their counts (3)
+    with django_assert_num_queries(3):
         client.get(reverse("apartments:storeroom_list"))
     kf01 = storerooms[0]
     url = reverse("apartments:storeroom_detail", args=[kf01.pk])
-    # session, user, role grants, the storeroom, its assets (5)
-    with django_assert_num_queries(5):
+    # session, user with role grants, the storeroom, its assets (4)
+    with django_assert_num_queries(4):
         client.get(url)
     Asset.objects.bulk_create(
         [Asset(tag=f"MORE-{n}", asset_type=types["desk"], storeroom=kf01) for n in range(30)]
     )
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         client.get(url)

@@ -111,9 +111,9 @@ def test_building_list_query_count_does_not_grow(
     client.force_login(manager)
     # A first visit puts the bell's unread count into the cache.
     client.get(reverse("apartments:building_list"))
-    # session, user, role grants, then the buildings with their campus and room and bed
+    # session, user with role grants, then the buildings with their campus and room and bed
     # counts in one query.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get(reverse("apartments:building_list"))
 
 
@@ -127,7 +127,7 @@ def test_building_detail_query_count_does_not_grow(
     client.force_login(user_with_role(Role.ADMIN))
     # A first visit puts the bell's unread count into the cache.
     client.get(reverse("apartments:building_detail", args=[building.pk]))
-    # session, user, role grants, the building, its rooms with bed counts, whether the user
+    # session, user with role grants, the building, its rooms with bed counts, whether the user
     # works its desk
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(reverse("apartments:building_detail", args=[building.pk]))

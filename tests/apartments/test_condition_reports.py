@@ -408,9 +408,9 @@ def test_my_room_query_count(
     client.force_login(resident.user)
     # A first visit puts the bell's unread count into the cache.
     client.get(MY_ROOM)
-    # session, user, role grants; the resident, their stay with room, building and campus;
+    # session, user with role grants; the resident, their stay with room, building and campus;
     # the report, its items with assets and types; the room's assets with types
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(MY_ROOM)
     assert response.status_code == 200
 
@@ -428,8 +428,8 @@ def test_dispute_list_query_count(
     client.force_login(manager)
     # A first visit puts the bell's unread count into the cache.
     client.get(DISPUTES)
-    # session, user, role grants; the reports with resident, room and building (scoped by
+    # session, user with role grants; the reports with resident, room and building (scoped by
     # the manager's assignments); their items with assets and types
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(DISPUTES)
     assert len(response.context["reports"]) == n_reports

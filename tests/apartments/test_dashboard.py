@@ -179,9 +179,9 @@ def test_dashboard_query_count_does_not_grow(intake, client, extra, django_asser
         )
         stay(person, beds[0])
     client.force_login(user_with_role(Role.ADMIN))
-    # session, user, role grants; campuses, residents by campus × category, arrivals per hour,
+    # session, user with role grants; campuses, residents by campus × category, arrivals per hour,
     # buildings with their counts, kits by status
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get(reverse("apartments:move_in_dashboard_live"))
 
 
@@ -242,9 +242,9 @@ def test_not_arrived_query_count_does_not_grow(intake, client, extra, django_ass
     client.force_login(user_with_role(Role.ADMIN))
     # A first visit puts the bell's unread count into the cache.
     client.get(reverse("apartments:not_arrived"))
-    # session, user, role grants; campus choices and building choices (the filter form);
+    # session, user with role grants; campus choices and building choices (the filter form);
     # count, page, reservations of the page
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get(reverse("apartments:not_arrived"))
 
 

@@ -328,13 +328,13 @@ def test_lookup_query_count(desk, building, beds, campus, size, django_assert_nu
     reserve(reserved, beds[0])
     newcomer = ResidentFactory(campus=campus)
 
-    # session, user, role grants, the building; the resident with campus, their current stay
+    # session, user with role grants, the building; the resident with campus, their current stay
     # with bed, room, building, campus and kit
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = lookup(desk, building, reserved.student_id, **HTMX)
     assert response.context["plan"].source == "reserved"
     # ... and without a reservation, the first free bed that fits instead
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = lookup(desk, building, newcomer.student_id, **HTMX)
     assert response.context["plan"].source == "proposed"
 
@@ -348,14 +348,14 @@ def test_confirm_query_count(
     reserve(reserved, beds[0])
     newcomer = ResidentFactory(campus=campus)
 
-    # session, user, role grants, the building;
+    # session, user with role grants, the building;
     # savepoint, attempt savepoint; resident (locked), current stay (locked), bed (locked);
     # update the stay, mark the kit handed over, audit record; open the condition report
     # (insert-or-nothing); release both savepoints; the desk's counts
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         response = confirm(desk, building, reserved.student_id, beds[0], **HTMX)
     assert "data-desk-done" in response.content.decode()
     # a proposed bed posted back: the same, with an insert instead of the update
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         response = confirm(desk, building, newcomer.student_id, beds[1], **HTMX)
     assert "data-desk-done" in response.content.decode()

@@ -505,20 +505,20 @@ def test_the_tablet_page_queries_do_not_grow_with_the_assets(
     url = reverse("apartments:inspection", args=[inspection.pk])
     # A first visit puts the bell's unread count into the cache.
     client.get(url)
-    # session, user, role grants, the inspection (room, building, inspector), may_inspect,
+    # session, user with role grants, the inspection (room, building, inspector), may_inspect,
     # the room's assets with their types, the residents who may be charged
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert response.content.decode().count('data-testid="inspect-asset-') == 3
     for i in range(6):
         Asset.objects.create(tag=f"X{i}", asset_type=world["chair"], room=world["room"])
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert response.content.decode().count('data-testid="inspect-asset-') == 9
     complete(world, inspection)
     # completed (read-only, so no may_inspect): session, user, role grants, the inspection,
     # the items with assets, types and photos, their charges with residents
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(url)
 
 
@@ -532,16 +532,16 @@ def test_the_resident_page_queries_do_not_grow_with_the_charges(
     url = reverse("apartments:my_move_out")
     # A first visit puts the bell's unread count into the cache.
     client.get(url)
-    # session, user, role grants, the resident, the current stay, the requests, the notices,
+    # session, user with role grants, the resident, the current stay, the requests, the notices,
     # the charges with items, assets, photos and inspections
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get(url)
     more = RoomInspection.objects.create(room=world["room"], inspector=world["manager"])
     for i in range(4):
         a = Asset.objects.create(tag=f"Y{i}", asset_type=world["chair"], room=world["room"])
         item = InspectionItem.objects.create(inspection=more, asset=a, result="damaged")
         Charge.objects.create(item=item, resident=mover, amount=5, list_price=30, price_reason="x")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(url)
     assert response.content.decode().count('data-testid="charge-status"') == 5
 

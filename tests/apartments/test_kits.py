@@ -196,9 +196,9 @@ def test_page_query_count(client, building, kit_type, manager, rooms, django_ass
     client.force_login(manager)
     # A first visit puts the bell's unread count into the cache.
     client.get(kits_url(building))
-    # session, user, role grants, the building, the kit types, the beds with room, kit and
+    # session, user with role grants, the building, the kit types, the beds with room, kit and
     # their latest check
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(kits_url(building))
     assert response.status_code == 200
 

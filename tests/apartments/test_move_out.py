@@ -330,9 +330,9 @@ def test_the_list_query_count_does_not_grow(client, world, django_assert_num_que
     requests_for(graduates, ["requested"])
     # A first visit puts the bell's unread count into the cache.
     client.get(reverse("apartments:move_out_list"))
-    # session, user, role grants, count, the building filter's choices, the page of requests
+    # session, user with role grants, count, the building filter's choices, the page of requests
     # with resident, stay, bed, room, building and campus
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(reverse("apartments:move_out_list"))
     assert len(response.context["page"].object_list) == move_out.REQUESTS_PAGE_SIZE
 
@@ -396,8 +396,8 @@ def test_the_board_query_count_does_not_grow(client, world, n, django_assert_num
     client.force_login(world["admin"])
     # A first visit puts the bell's unread count into the cache.
     client.get(reverse("apartments:move_out_board"), {"year": 2026})
-    # session, user, role grants, graduation years, the grouped counts, the buildings
-    with django_assert_num_queries(6):
+    # session, user with role grants, graduation years, the grouped counts, the buildings
+    with django_assert_num_queries(5):
         response = client.get(reverse("apartments:move_out_board"), {"year": 2026})
     assert response.context["total"].residents == n + 3
 

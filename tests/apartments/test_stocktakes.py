@@ -558,25 +558,25 @@ def test_pages_cost_a_fixed_number_of_queries(
     client.force_login(manager)
     client.get(reverse("apartments:stocktake_list"))  # warm up the session
 
-    # session, user, role grants, the buildings and the storerooms one may count (the start
+    # session, user with role grants, the buildings and the storerooms one may count (the start
     # form), the stocktakes with their progress (one query)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(reverse("apartments:stocktake_list"))
-    # session, user, role grants, the stocktake; progress, last counted, lines still to find
-    with django_assert_num_queries(7):
+    # session, user with role grants, the stocktake; progress, last counted, lines still to find
+    with django_assert_num_queries(6):
         client.get(reverse("apartments:stocktake_count", args=[stocktake.pk]))
-    # session, user, role grants, the stocktake; progress, the lines that differ, the assets
+    # session, user with role grants, the stocktake; progress, the lines that differ, the assets
     # surplus tags are on the books as elsewhere
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(reverse("apartments:stocktake_differences", args=[stocktake.pk]))
-    # session, user, role grants, the stocktake; every line; the lines that differ, surplus
+    # session, user with role grants, the stocktake; every line; the lines that differ, surplus
     # assets elsewhere
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(reverse("apartments:stocktake_export", args=[stocktake.pk]))
 
     stocktakes.stocktake_complete(actor=manager, stocktake=stocktake, apply_to_books=True)
     # as before, plus the completion's record of the books' conditions
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get(reverse("apartments:stocktake_differences", args=[stocktake.pk]))
 
 

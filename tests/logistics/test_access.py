@@ -9,11 +9,13 @@ from logistics.access import (
     campus_scope,
     client_ip,
     department_scope,
+    grants_of,
     has_role,
     role_required,
     roles_of,
+    user_with_grants,
 )
-from logistics.models import Role
+from logistics.models import Role, RoleGrant
 from tests.factories import CampusFactory, DepartmentFactory, UserFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +27,40 @@ def test_roles_are_read_once_per_request(django_assert_num_queries):
         assert has_role(user, Role.TECHNICIAN)
         assert not has_role(user, Role.DISPATCHER)
         assert roles_of(user) == {Role.TECHNICIAN}
+
+
+def test_a_signed_in_request_loads_its_user_with_their_grants_in_one_query(
+    client, django_assert_num_queries
+):
+    campus, other = CampusFactory(), CampusFactory()
+    user = user_with_role(Role.DISPATCHER, campus=campus)
+    RoleGrant.objects.create(user=user, role=Role.TECHNICIAN, campus=other)
+    with django_assert_num_queries(1):
+        loaded = user_with_grants(user.pk)
+        assert loaded == user
+        assert roles_of(loaded) == {Role.DISPATCHER, Role.TECHNICIAN}
+        assert campus_scope(loaded, Role.DISPATCHER) == {campus.pk}
+    # a user with no grants, a superuser (an administrator everywhere), nobody, nonsense
+    plain = UserFactory()
+    assert grants_of(user_with_grants(plain.pk)) == ()
+    boss = UserFactory(is_superuser=True)
+    assert roles_of(user_with_grants(boss.pk)) == {Role.ADMIN}
+    assert user_with_grants(10**9) is None
+    assert user_with_grants("not-a-number") is None
+
+
+def test_a_revoked_role_or_a_deactivated_account_counts_from_the_next_request(client):
+    campus = CampusFactory()
+    user = user_with_role(Role.DISPATCHER, campus=campus)
+    client.force_login(user)
+    assert client.get("/repairs/dispatch/").status_code == 200
+    RoleGrant.objects.filter(user=user).delete()
+    assert client.get("/repairs/dispatch/").status_code == 404
+    RoleGrant.objects.create(user=user, role=Role.DISPATCHER, campus=campus)
+    assert client.get("/repairs/dispatch/").status_code == 200
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert client.get("/repairs/dispatch/").status_code == 302  # signed out: to sign in
 
 
 def test_administrator_holds_every_staff_role_but_not_a_residents():

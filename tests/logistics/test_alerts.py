@@ -11,6 +11,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from logistics.alerts import (
+    JOB_FAILED,
     AlertClosed,
     AlertInvalid,
     AlertSpec,
@@ -297,9 +298,9 @@ def test_the_alerts_page_lists_what_to_act_on_with_a_fixed_number_of_queries(
         _building_alert(building, day=DAY + timedelta(days=n))
     client.force_login(manager)
     client.get(reverse("alerts"))  # warm the caches (the bell, content types)
-    # session, user, role grants, count, the page with campuses, the subjects (the bell's count
+    # session, user with role grants, count, the page with campuses, the subjects (the bell's count
     # is cached)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(reverse("alerts"), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert response.content.decode().count('data-testid="alert-row"') == 5
@@ -340,3 +341,26 @@ def test_the_alerts_page_pages_and_keeps_its_filters(client, building, manager):
     assert "?kind=test_report_missing&amp;page=2" in page
     second = client.get(reverse("alerts") + "?kind=test_report_missing&page=2").content.decode()
     assert second.count('data-testid="alert-row"') == 5
+
+
+def test_the_alerts_page_names_each_kind_in_the_readers_language(client, building, manager):
+    alert_raise(
+        JOB_FAILED,
+        key="job-failed-test",
+        role=Role.DORM_MANAGER,
+        subject=building,
+        campus=building.campus,
+        for_date=DAY,
+        params={"job": "demo", "attempts": 4, "failures": 1, "error": ""},
+    )
+    client.force_login(manager)
+    english = client.get(reverse("alerts"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<option value="job_failed">Nightly job failed</option>' in english
+    assert (
+        '<span class="small fw-semibold text-break" data-testid="alert-kind">Nightly job failed'
+        in english
+    )
+    chinese = client.get(reverse("alerts"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<option value="job_failed">夜间任务失败</option>' in chinese
+    # a kind without a name shows its key rather than nothing
+    assert '<option value="test_report_missing">test_report_missing</option>' in english

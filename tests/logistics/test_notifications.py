@@ -263,9 +263,9 @@ def test_page_is_paginated_by_thirty(client, english):
 
 def _page_queries(client, django_assert_num_queries):
     client.get(reverse("notifications"))  # warms the unread count in the cache
-    # session, user, role grants (the menu), count of the user's notifications (paginator),
+    # session, user with role grants (the menu), count of the user's notifications (paginator),
     # one page of them; the bell and the header read the unread count from the cache.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(reverse("notifications"))
     assert response.status_code == 200
 
@@ -413,9 +413,9 @@ def test_bell_costs_no_query_once_the_count_is_cached(client):
     second, page = _queries(client, reverse("home"))
 
     # Then the first page counted the unread notifications once (into the cache), the second
-    # not at all: it costs what the hall cost before the bell (session, user, role grants)
+    # not at all: it costs what the hall cost before the bell (session, user with role grants)
     assert len(counts(first)) == 1
     assert counts(second) == []
-    assert len(second) == 3
+    assert len(second) == 2
     assert len(first) == len(second) + 1
     assert 'data-testid="notifications-count">1<' in page

@@ -128,7 +128,7 @@ def test_hall_query_count_does_not_grow_with_roles_or_buildings(
             building=BuildingFactory(), user=user, role="dorm_manager"
         )
     client.force_login(user)
-    # session, user, role grants, campuses/departments of the scopes (2 at most); the menu and
+    # session, user with role grants, campuses/departments of the scopes (2 at most); the menu and
     # the tiles reuse the grants read once.
     with django_assert_max_num_queries(5):
         response = client.get(reverse("home"))

@@ -108,6 +108,24 @@ def finished(ticket, *, dispatcher, technician, minutes=45):
 # --- Categories ----------------------------------------------------------------------------------
 
 
+def test_the_categories_come_from_the_cache_and_follow_an_edit(
+    student, admin, django_assert_num_queries
+):
+    from maintenance import dispatching
+
+    api = api_for(student)
+    api.get(CATEGORIES)  # cached from here on
+    # (force_authenticate: no token to read) nothing but the cache
+    with django_assert_num_queries(0):
+        assert api.get(CATEGORIES).json()["count"] == 8
+    # When the center switches a category off, the list follows at once
+    network = Category.objects.get(code="network")
+    network.is_active = False
+    dispatching.category_save(actor=admin, category=network)
+    codes = [c["code"] for c in api.get(CATEGORIES).json()["results"]]
+    assert "network" not in codes and len(codes) == 7
+
+
 def test_categories_of_a_fresh_installation_in_the_callers_language(student):
     # Given only what the data migration created, and one category switched off
     Category.objects.filter(code="network").update(is_active=False)
@@ -565,9 +583,11 @@ def test_the_list_query_count_does_not_grow(
             extra, student=student, room=room, dispatcher=dispatcher, plumber=plumber, store=store
         )
         api = api_for(user)
+        api.get(TICKETS)  # the fault categories are cached from here on
         user._grants_cache = None  # a new request reads the grants again
         # The caller's grants, the scope, the page's count, the page (tickets with place,
-        # people, category and material cost in one), their photos, their events with actors
+        # technician and material cost in one; categories from the cache), their photos, their
+        # events with actors
         with django_assert_num_queries(1 + scope + 4) as captured:
             response = api.get(TICKETS)
         assert response.status_code == 200

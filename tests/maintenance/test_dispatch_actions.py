@@ -154,9 +154,9 @@ def test_the_page_query_count_does_not_grow(
         ticket.events.create(kind="urgency", actor=dispatcher, note=str(i))
     client.force_login(dispatcher)
     client.get(url("dispatch_ticket", ticket))  # warms the caches (the notification bell)
-    # session, user, role grants, the ticket (with place and people), merge candidates, the
+    # session, user with role grants, the ticket (with place and people), merge candidates, the
     # technicians with their loads, their skills (prefetch), the timeline with its actors
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(url("dispatch_ticket", ticket))
     assert response.content.decode().count('data-testid="merge-candidate"') == extra
 

@@ -170,6 +170,56 @@ def test_the_order_is_overdue_then_urgent_then_earliest_deadline(client, dispatc
     assert rows(client.get(QUEUE)) == [overdue.pk, urgent.pk, nearly_due.pk, fresh.pk]
 
 
+def test_pages_follow_the_order_across_overdue_urgent_and_on_time_slices(
+    client, dispatcher, room, student, plumber, monkeypatch
+):
+    # Given two requests in each slice of the order (overdue or on time, urgent or not),
+    # filed so that ids and deadlines disagree
+    def make(minutes, urgency, started=False):
+        ticket = f.ticket(
+            room=room,
+            reporter=student,
+            urgency=urgency,
+            status="assigned",
+            technician=plumber,
+        )
+        return aged(ticket, minutes=minutes, started=started)
+
+    on_time_normal = [make(10, "normal"), make(30, "normal", started=True)]
+    overdue_urgent = [make(90, "urgent"), make(200, "urgent")]
+    on_time_urgent = [make(40, "urgent"), make(5, "urgent")]
+    overdue_normal = [make(2000, "normal", started=True), make(120, "normal")]
+    # When the dispatcher pages through the queue three rows at a time
+    monkeypatch.setattr(dispatching, "QUEUE_PAGE_SIZE", 3)
+    client.force_login(dispatcher)
+    pages = [rows(client.get(QUEUE, {"page": n})) for n in (1, 2, 3)]
+    # Then the pages, cut across the slices, follow the order: overdue first (urgent first,
+    # then the earliest running deadline), then on time (urgent first, then the deadline)
+    assert pages[0] + pages[1] + pages[2] == [
+        overdue_urgent[1].pk,  # response due 170 min ago
+        overdue_urgent[0].pk,  # 30 min ago
+        overdue_normal[0].pk,  # started: completion due 24 h after filing, 560 min ago
+        overdue_normal[1].pk,  # response due 60 min ago
+        on_time_urgent[0].pk,  # response due in 20 min
+        on_time_urgent[1].pk,  # in 55 min
+        on_time_normal[0].pk,  # response due in 50 min
+        on_time_normal[1].pk,  # started: completion due in about 23.5 h
+    ]
+    assert [len(page) for page in pages] == [3, 3, 2]
+
+
+def test_the_running_deadline_is_kept_by_the_database_as_work_starts(room, student, plumber):
+    # Given a request waiting for its technician
+    ticket = f.ticket(room=room, reporter=student, status="assigned", technician=plumber)
+    ticket.refresh_from_db()
+    # Then the queue's key is the response deadline
+    assert ticket.due_at == ticket.respond_by
+    # When work starts, it is the completion deadline, whoever wrote the row
+    Ticket.objects.filter(pk=ticket.pk).update(started_at=timezone.now(), status="in_progress")
+    ticket.refresh_from_db()
+    assert ticket.due_at == ticket.complete_by
+
+
 def test_tabs_count_and_switch_between_all_unassigned_at_risk_and_overdue(
     client, dispatcher, room, student, plumber
 ):
@@ -329,10 +379,11 @@ def test_the_queue_query_count_does_not_grow(
         aged(ticket, minutes=i * 10)
     client.force_login(dispatcher)
     client.get(QUEUE)  # warms the caches (the notification bell's count)
-    # session, user, role grants, the categories' limits (at-risk), the tab counts (one
-    # aggregate), the page of rows (with place, category and people), then the filter
-    # choices: campuses, buildings, categories, technicians
-    with django_assert_num_queries(10):
+    # session, user with role grants, the tab counts and the sizes of the order's slices (one
+    # aggregate; the categories' limits for at-risk come from the cache), the page of rows
+    # (with place, category and people: one query, a UNION ALL where the page spans slices),
+    # then the filter choices: campuses, buildings, categories, technicians
+    with django_assert_num_queries(8):
         response = client.get(QUEUE)
     assert len(rows(response)) == n
 
@@ -347,7 +398,7 @@ def test_a_filtered_queue_query_count_does_not_grow(
     params = {"building": building.pk, "technician": plumber.pk, "view": "unassigned"}
     client.get(QUEUE, params)
     params["view"] = "all"
-    # the ten of the plain queue, plus checking the chosen building and technician
-    with django_assert_num_queries(12):
+    # the nine of the plain queue, plus checking the chosen building and technician
+    with django_assert_num_queries(10):
         response = client.get(QUEUE, params)
     assert len(rows(response)) == n

@@ -224,9 +224,9 @@ def test_my_jobs_query_count_does_not_grow(
             description=f"job {n}",
         )
     client.force_login(plumber)
-    # session, user, role grants, the open jobs with place, category and reporter, the
+    # session, user with role grants, the open jobs with place, category and reporter, the
     # recent finished ones with the same, the unread notifications (the page's header)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(reverse("maintenance:my_jobs"))
     assert len(response.context["open_jobs"]) == jobs
 
@@ -527,11 +527,11 @@ def test_the_job_page_query_count_does_not_grow_with_material_lines(
         stock = f.stock(store, f.MaterialFactory(code=f"part{n}"), balance=10)
         stores.stock_issue(actor=started.technician, stock=stock, ticket=started, quantity=1)
     client.force_login(started.technician)
-    # session, user, role grants, the job with place and people, the technician's roster
+    # session, user with role grants, the job with place and people, the technician's roster
     # campus (storerooms_for), the campus's stock with material and storeroom, the photos,
     # the material lines with stock, material, storeroom and person, their cost, the unread
     # notifications (the page's header)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(url("job", started))
     assert len(response.context["lines"]) == lines
 
@@ -539,9 +539,9 @@ def test_the_job_page_query_count_does_not_grow_with_material_lines(
 def test_the_finished_job_page_query_count(client, started, django_assert_num_queries):
     Ticket.objects.filter(pk=started.pk).update(status="done", finished_at=timezone.now())
     client.force_login(started.technician)
-    # session, user, role grants, the job, its photos, the material lines, their cost, the
+    # session, user with role grants, the job, its photos, the material lines, their cost, the
     # unread notifications
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get(url("job", started))
 
 

@@ -147,9 +147,9 @@ def test_the_place_list_query_count_does_not_grow(
         f.PublicAreaFactory(campus=campus, building=b, code=f"X{n:02d}-WC")
     client.force_login(dispatcher)
     client.get(PLACES)
-    # session, user, role grants, buildings with campus and room counts, areas with campus
+    # session, user with role grants, buildings with campus and room counts, areas with campus
     # and building, the campuses with sheets
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(PLACES)
     assert len(response.context["buildings"]) == buildings
 
@@ -218,8 +218,8 @@ def test_the_sheet_query_count_does_not_grow_with_rooms(
     f.PublicAreaFactory(campus=campus, building=building)
     client.force_login(dispatcher)
     client.get(sheet(building))
-    # session, user, role grants, the building with its campus, its rooms, its areas
-    with django_assert_num_queries(6):
+    # session, user with role grants, the building with its campus, its rooms, its areas
+    with django_assert_num_queries(5):
         response = client.get(sheet(building))
     assert len(response.context["cards"]) == rooms + 1
 

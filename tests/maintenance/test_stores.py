@@ -196,9 +196,9 @@ def test_the_list_query_count_does_not_grow(
         room = f.StoreroomFactory(campus=campus)
         f.stock(room, material(f"m{n}"), balance=n, low_at=3)
     client.force_login(dispatcher)
-    # session, user, role grants, the roster campus (storerooms_for), the storerooms with
+    # session, user with role grants, the roster campus (storerooms_for), the storerooms with
     # their counts, the unread notifications
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(go("storeroom_list"))
     assert len(response.context["storerooms"]) == rooms
 
@@ -224,10 +224,10 @@ def test_the_storeroom_query_count_does_not_grow(
     for n in range(lines):
         f.stock(store, material(f"m{n}"), balance=n)
     client.force_login(dispatcher)
-    # session, user, role grants, the roster campus (storerooms_for), the storeroom, its
+    # session, user with role grants, the roster campus (storerooms_for), the storeroom, its
     # stock lines with materials, the active materials for the add form, the unread
     # notifications
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(go("storeroom_detail", store.pk))
     assert len(response.context["lines"]) == lines
 
@@ -407,10 +407,10 @@ def test_the_ledger_query_count_does_not_grow(
     for _ in range(movements):
         stores.stock_receive(actor=dispatcher, stock=washers, quantity="1")
     client.force_login(dispatcher)
-    # session, user, role grants, the roster campus (storerooms_for), the stock with material
+    # session, user with role grants, the roster campus (storerooms_for), the stock with material
     # and storeroom, the ledger's count, its page with jobs and people, the ledger's sum, the
     # unread notifications
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(go("stock_detail", washers.pk))
     assert len(response.context["page"].object_list) == min(
         movements + 1, storeroom.LEDGER_PAGE_SIZE
@@ -449,9 +449,9 @@ def test_the_low_stock_query_count_does_not_grow(
     for n in range(lows):
         f.stock(store, material(f"m{n}"), balance=0, low_at=1)
     client.force_login(plumber)
-    # session, user, role grants, the roster campus (storerooms_for), the count, the page with
+    # session, user with role grants, the roster campus (storerooms_for), the count, the page with
     # materials, storerooms and campuses, the unread notifications
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(go("low_stock"))
     assert len(response.context["page"].object_list) == lows
 
@@ -576,8 +576,8 @@ def test_the_catalogue_searches_and_keeps_its_query_count(
         material(f"pipe-{n}")
     material("washer")
     client.force_login(dispatcher)
-    # session, user, role grants, the count, the page, the unread notifications
-    with django_assert_num_queries(6):
+    # session, user with role grants, the count, the page, the unread notifications
+    with django_assert_num_queries(5):
         response = client.get(go("material_list"))
     assert response.context["page"].paginator.count == 31
     response = client.get(go("material_list"), {"q": "wash"})

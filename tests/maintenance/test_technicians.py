@@ -203,9 +203,9 @@ def test_the_roster_query_count_does_not_grow(
         f.user_with_role(Role.TECHNICIAN, campus=campus, username=f"c{i}")
     client.force_login(dispatcher)
     client.get(LIST)  # warms the caches (the notification bell)
-    # session, user, role grants, the roster with open jobs counted, their skills (prefetch),
+    # session, user with role grants, the roster with open jobs counted, their skills (prefetch),
     # the technicians not on the roster, the campuses in scope
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(LIST)
     html = response.content.decode()
     assert html.count('data-testid="roster-row"') == n

@@ -223,10 +223,10 @@ def test_the_page_query_count_does_not_grow(
         )
     client.force_login(student)
     client.get(url("ticket_detail", finished))  # the bell's unread count is cached from here on
-    # session, user, role grants, the student's room (visibility), the request with place,
+    # session, user with role grants, the student's room (visibility), the request with place,
     # people and merged-into, its photos, its timeline with actors, the material lines with
     # stock, material, storeroom and person, their cost
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(url("ticket_detail", finished))
     assert len(response.context["events"]) == 3 + extra
     assert len(response.context["lines"]) == 2 + extra

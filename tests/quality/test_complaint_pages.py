@@ -192,12 +192,12 @@ def test_my_complaints_query_count_does_not_grow(client, world, django_assert_nu
     client.get(url("my_complaints"))  # warm up: the unread count of the bell is cached
     # session, user, count, the page's rows (with category and department); the top bar's
     # hall entries read the role grants
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         client.get(url("my_complaints"))
     for n in range(10):
         file_complaint(world["student"], world["dorm"], subject=f"投诉{n}")
     client.get(url("my_complaints"))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(url("my_complaints"))
     assert len(response.context["page"].object_list) == 11
 
@@ -244,16 +244,16 @@ def test_the_list_filters_and_puts_overdue_first(client, world):
 def test_the_list_query_count_does_not_grow(client, world, django_assert_num_queries):
     as_user(client, world["auditor"])
     client.get(url("complaint_list"))  # warm up: the unread count of the bell is cached
-    # session, user, role grants, count, the page's rows (with category, department, campus,
+    # session, user with role grants, count, the page's rows (with category, department, campus,
     # complainant, assignee), the category and department filter choices
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(url("complaint_list"))
     for n in range(10):
         user = f.user_with_role(Role.STUDENT)
         file_complaint(user, world["dorm"], subject=f"投诉{n}", anonymous=n % 2 == 0)
         record_call(world["auditor"], world["dorm"], subject=f"电话{n}")
     client.get(url("complaint_list"))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(url("complaint_list"))
     assert len(response.context["page"].object_list) == 21
 

@@ -500,15 +500,15 @@ def test_the_page_costs_the_same_queries_however_much_data(
     client.force_login(auditor)
     # A first visit puts the bell's unread count into the cache.
     client.get(URL)
-    # session, user, role grants; the filter's department (a valid choice?) and the
+    # session, user with role grants; the filter's department (a valid choice?) and the
     # dashboard's departments; nonconformities by department, complaints by channel, the
     # overdue list, scores by department × month, SERVQUAL answers by dimension × month; the
     # department select's options (the bell's count comes from the cache)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(URL + query(department="apartments", **three_months()))
     assert response.status_code == 200
     # Without a department filter, one query less (no choice to look up)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(URL + query(**three_months()))
     assert len(response.context["board"].nonconformities) >= 2 + extra
 
@@ -532,10 +532,10 @@ def test_a_head_pays_the_same_budget(client, head, scored, django_assert_num_que
     client.force_login(head)
     # A first visit puts the bell's unread count into the cache.
     client.get(URL)
-    # session, user, role grants; the dashboard's departments; the five sections; the menu
+    # session, user with role grants; the dashboard's departments; the five sections; the menu
     # (which areas the departments serve: the apartments and repairs entries ask); the
     # department select's options
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(URL + query(**three_months()))
     assert [r.key.code for r in response.context["board"].scores.rows] == ["apartments"]
 

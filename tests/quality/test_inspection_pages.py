@@ -535,10 +535,10 @@ def test_the_list_takes_a_fixed_number_of_queries(
 ):
     client.force_login(auditor)
     client.get(url("inspection_list"))  # warms the caches (the notification bell)
-    # session, user, role grants, the count, the page of records (with their area,
+    # session, user with role grants, the count, the page of records (with their area,
     # department, campus, auditor and failed-item count), and the filter form's choices:
     # areas, departments, campuses, auditors
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert client.get(url("inspection_list")).status_code == 200
     for n in range(8):
         sealed_inspection(
@@ -548,7 +548,7 @@ def test_the_list_takes_a_fixed_number_of_queries(
             campus=f.CampusFactory(),
             results=[2, "fail", 3] if n % 2 else None,
         )
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         page = client.get(url("inspection_list")).content.decode()
     assert page.count('data-testid="inspection-row"') == 11
 

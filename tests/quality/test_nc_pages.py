@@ -128,9 +128,9 @@ def test_the_list_query_count_does_not_grow(
     as_user(client, world["auditor"])
     url = reverse("quality:nc_list")
     client.get(url)  # warm up: the unread count of the bell is cached
-    # session, user, role grants, count, the page's rows (with department, campus, owner),
+    # session, user with role grants, count, the page's rows (with department, campus, owner),
     # the department filter's choices
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(url)
     assert len(response.context["page"].object_list) == 1
     for n in range(12):
@@ -141,7 +141,7 @@ def test_the_list_query_count_does_not_grow(
             owner=world["owner"] if n % 2 else None,
         )
     client.get(url)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(url)
     assert len(response.context["page"].object_list) == 13
 
@@ -152,13 +152,13 @@ def test_an_owners_list_costs_one_more_query(
     as_user(client, world["owner"])
     url = reverse("quality:nc_list")
     client.get(url)
-    # session, user, role grants, "owns any?", count, rows, the department choices
-    with django_assert_num_queries(7):
+    # session, user with role grants, "owns any?", count, rows, the department choices
+    with django_assert_num_queries(6):
         client.get(url)
     for n in range(5):
         raise_by_hand(world["auditor"], apartments_dept, title=f"问题{n}", owner=world["owner"])
     client.get(url)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert len(response.context["page"].object_list) == 6
 

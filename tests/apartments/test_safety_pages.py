@@ -255,3 +255,35 @@ def test_the_service_hall_links_the_pages_for_the_right_roles(client, world, who
     page = client.get("/").content.decode()
     assert (reverse("apartments:zero_report_choose") in page) is filing
     assert (reverse("apartments:zero_report_board") in page) is board
+
+
+# --- the deadline setting ---
+
+
+def _check_with(deadline: str):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    env["ZERO_REPORT_DEADLINE"] = deadline
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("deadline", ["11pm", "24:00", "23:5"])
+def test_a_deadline_that_is_not_a_time_refuses_to_start(deadline):
+    result = _check_with(deadline)
+    assert result.returncode != 0
+    assert "ZERO_REPORT_DEADLINE" in result.stderr
+
+
+def test_a_good_deadline_starts():
+    assert _check_with("22:45").returncode == 0

@@ -287,3 +287,14 @@ def test_a_deadline_that_is_not_a_time_refuses_to_start(deadline):
 
 def test_a_good_deadline_starts():
     assert _check_with("22:45").returncode == 0
+
+
+def test_back_office_staff_read_the_reports_in_the_admin_and_cannot_change_them(client, world):
+    report = safety.zero_report_file(
+        actor=world["manager"], building=world["S01"], date=yesterday(), nothing_to_report=True
+    )
+    client.force_login(user_with_role(Role.ADMIN, is_staff=True, is_superuser=True))
+    assert client.get("/admin/apartments/zeroreport/").status_code == 200
+    change = client.get(f"/admin/apartments/zeroreport/{report.pk}/change/")
+    assert change.status_code == 200 and "Save" not in change.content.decode()
+    assert client.get("/admin/apartments/zeroreport/add/").status_code == 403

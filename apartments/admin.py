@@ -11,6 +11,7 @@ from apartments.models import (
     Resident,
     Room,
     Stay,
+    ZeroReport,
 )
 from logistics.admin import ReadOnlyAdmin
 
@@ -181,3 +182,14 @@ class MoveOutRequestAdmin(ReadOnlyAdmin):
     list_select_related = ["resident", "stay__bed__room__building"]
     search_fields = ["resident__student_id", "resident__name"]
     date_hierarchy = "planned_date"
+
+
+@admin.register(ZeroReport)
+class ZeroReportAdmin(ReadOnlyAdmin):
+    """The nightly reports are evidence (零报告制): filed on the portal, never changed here."""
+
+    list_display = ["date", "building", "nothing_to_report", "filed_by", "filed_at"]
+    list_filter = ["nothing_to_report", "building__campus"]
+    date_hierarchy = "date"
+    search_fields = ["building__code", "note"]
+    list_select_related = ["building", "filed_by"]

@@ -1,13 +1,32 @@
 """Who acts on an alert about a building: its dorm managers and shift leads (their building
 assignments), not every holder of the role on the campus. Registered with the kernel's alerts
-(logistics.alerts), which imports this module at start-up."""
+(logistics.alerts), which imports this module at start-up; the apartments' own kinds of alert
+are declared here too, so that they are known wherever an alert is shown.
+
+An alert addressed to the dorm manager of a building reaches its shift leads as well: the
+24-hour shift lead stands in for the manager through the night (a missing zero report at 23:00
+is theirs to file). One addressed to the shift lead reaches shift leads only."""
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from apartments.models import Building, BuildingAssignment
-from logistics.alerts import AlertAudience, alert_audience
-from logistics.models import Role, User
+from logistics.alerts import AlertAudience, alert_audience, alert_kind
+from logistics.models import Alert, Role, User
+
+# The assignment roles an alert addressed to each role reaches.
+REACHES = {
+    Role.DORM_MANAGER: (Role.DORM_MANAGER, Role.SHIFT_LEAD),
+    Role.SHIFT_LEAD: (Role.SHIFT_LEAD,),
+}
+
+ZERO_REPORT_MISSING = alert_kind(
+    "zero_report_missing",
+    label=_("Zero report missing"),
+    text=_("Building %(building)s has not sent its zero report for %(date)s."),
+    severity=Alert.Severity.CRITICAL,
+)
 
 
 def _building_type():
@@ -15,9 +34,13 @@ def _building_type():
 
 
 def _audience(role: str) -> AlertAudience:
+    """The audience of the holders of `role`: the alerts addressed to a role that reaches
+    them, about the buildings they are assigned to as `role`."""
+    addressed_to = [alert_role for alert_role, reached in REACHES.items() if role in reached]
+
     def visible(user) -> Q:
         return Q(
-            role=role,
+            role__in=addressed_to,
             subject_type=_building_type(),
             subject_id__in=BuildingAssignment.objects.filter(user_id=user.pk, role=role).values(
                 "building_id"
@@ -30,8 +53,8 @@ def _audience(role: str) -> AlertAudience:
         return User.objects.filter(
             is_active=True,
             building_assignments__building_id=alert.subject_id,
-            building_assignments__role=role,
-        )
+            building_assignments__role__in=REACHES[role],
+        ).distinct()
 
     return AlertAudience(visible=visible, recipients=recipients)
 

@@ -1,6 +1,7 @@
 """The demo university's apartments: a dozen buildings on two campuses, a few thousand beds,
 residents of every category (with portal accounts), the dorm staff's building scopes, the room
-assets with their price list, and this year's graduates on their way out.
+assets with their price list, this year's graduates on their way out, and a week of nightly
+zero reports with one missing.
 
 The demo sits above what it seeds: it writes through the models and imports no feature module
 (apartments.assets and apartments.move_out do not import it either)."""
@@ -35,6 +36,7 @@ from apartments.models import (
     RoomKind,
     Stay,
     Storeroom,
+    ZeroReport,
 )
 from logistics.demo import DEMO_PASSWORD, demo_seeder
 from logistics.models import Campus, Role, RoleGrant, User
@@ -561,3 +563,67 @@ def seed_assets_and_move_out(log):
     move-out requests."""
     seed_assets(log)
     seed_move_out(log)
+
+
+# --- Dorm safety: a week of zero reports -----------------------------------------------------
+
+ZERO_REPORT_DAYS = 7
+# The building whose report is missing tonight (its staff have not filed yet: the alert shows).
+ZERO_REPORT_MISSING = "S03"
+# Some nights had something to report (every so many reports, in turn).
+ZERO_REPORT_INCIDENTS = [
+    "晚归2人（21:40、22:15），已登记并告知辅导员。",
+    "305室查出违禁电器（热得快）1件，已暂扣，责令整改。",
+    "3楼消防通道堆放纸箱，已当场清理。",
+    "2楼灭火器压力不足，已报维修中心更换。",
+]
+
+
+@demo_seeder(order=40)
+@transaction.atomic
+def seed_zero_reports(log):
+    """Every building's zero report for the last week up to tonight, by its staff, most with
+    nothing to report and some with incidents, except tonight's of S03; then the nightly
+    safety-inspection job's work for tonight, which raises its missing-report alert. Only on a
+    database without any zero report yet, so running twice changes nothing."""
+    if ZeroReport.objects.exists():
+        log("safety: zero reports kept")
+        return
+    from logistics.nightly import NIGHTLY_JOBS
+
+    today = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    users = {u.username: u for u in User.objects.filter(username__in=["manager", "shiftlead"])}
+    admin = User.objects.filter(username="admin").first()
+    filers = {}
+    for username, _role, codes in BUILDING_STAFF:
+        for code in codes:
+            filers.setdefault(code, []).append(users.get(username))
+    reports = []
+    n = 0
+    for building in Building.objects.order_by("campus__code", "code"):
+        for back in range(ZERO_REPORT_DAYS - 1, -1, -1):
+            night = today - dt.timedelta(days=back)
+            if back == 0 and building.code == ZERO_REPORT_MISSING:
+                continue
+            n += 1
+            staff = filers.get(building.code) or [admin]
+            filed_at = timezone.make_aware(
+                datetime.combine(night, dt.time(22, 0)) + timedelta(minutes=n % 50), tz
+            )
+            incident = ZERO_REPORT_INCIDENTS[n % len(ZERO_REPORT_INCIDENTS)] if n % 9 == 4 else ""
+            reports.append(
+                ZeroReport(
+                    building=building,
+                    date=night,
+                    nothing_to_report=not incident,
+                    note=incident,
+                    filed_by=staff[n % len(staff)],
+                    filed_at=min(filed_at, timezone.now()),
+                )
+            )
+    ZeroReport.objects.bulk_create(reports, ignore_conflicts=True)
+    # What the nightly job does for tonight, without recording a run (the real one at 23:30
+    # still does tonight): S03, which has residents, gets its zero_report_missing alert.
+    NIGHTLY_JOBS["apartments.safety_inspection"](today)
+    log(f"safety: {len(reports)} zero reports over {ZERO_REPORT_DAYS} nights, 1 missing tonight")

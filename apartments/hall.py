@@ -195,3 +195,26 @@ hall_entry(
     visible=_may_export_clearance,
     position=27,
 )
+
+
+# --- dorm safety ---
+
+hall_entry(
+    key="apartments.zero_report",
+    title=_("Zero report"),
+    description=_("Tonight's safety report of your building: nothing to report, or what happened."),
+    url_name="apartments:zero_report_choose",
+    icon="shield-check",
+    roles=(Role.DORM_MANAGER, Role.SHIFT_LEAD, Role.ADMIN),
+    position=16,
+)
+
+hall_entry(
+    key="apartments.zero_report_board",
+    title=_("Zero reports board"),
+    description=_("Every building's zero report for a night: reported, incidents, missing."),
+    url_name="apartments:zero_report_board",
+    icon="shield-exclamation",
+    roles=BUILDING_VIEWERS,
+    position=17,
+)

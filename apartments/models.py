@@ -861,3 +861,44 @@ class ConditionItem(models.Model):
 
     def __str__(self):
         return f"{self.report}: {self.asset}"
+
+
+class ZeroReport(models.Model):
+    """A building's nightly safety report (零报告制): filed every night by its dorm manager or
+    shift lead, "nothing to report" included, so that a missing report is itself an alarm
+    (the nightly job raises `zero_report_missing`; apartments.safety)."""
+
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="zero_reports", verbose_name=_("building")
+    )
+    date = models.DateField(_("night of"))
+    nothing_to_report = models.BooleanField(_("nothing to report"))
+    note = models.TextField(_("note"), blank=True)
+    # Counted by the portal, not typed in: late returns and hazards found that night. They stay
+    # empty (not yet counted) until the late-return and safety-round features fill them in.
+    late_returns = models.PositiveIntegerField(_("late returns"), null=True, blank=True)
+    hazards_found = models.PositiveIntegerField(_("hazards found"), null=True, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("filed by"),
+    )
+    filed_at = models.DateTimeField(_("filed at"))
+
+    class Meta:
+        verbose_name = _("zero report")
+        verbose_name_plural = _("zero reports")
+        constraints = [
+            # One report per building and night, even from two phones at once.
+            models.UniqueConstraint(fields=["building", "date"], name="zeroreport_one_per_night"),
+        ]
+        indexes = [
+            # The nightly job and the per-night board read one date's reports.
+            models.Index(fields=["date"], name="zeroreport_date_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.building.code} {self.date}"

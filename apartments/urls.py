@@ -5,6 +5,7 @@ from apartments.views import buildings, dashboard, desk, kits, move_out, residen
 from apartments.views import condition_reports as condition_views
 from apartments.views import imports as import_views
 from apartments.views import inspections as inspection_views
+from apartments.views import safety as safety_views
 from apartments.views import stocktakes as stocktake_views
 
 app_name = "apartments"
@@ -20,6 +21,14 @@ urlpatterns = [
         import_views.import_template,
         name="import_template",
     ),
+    # dorm safety: (routes of apartments/views/safety.py go here)
+    path("safety/zero-report/", safety_views.zero_report_choose, name="zero_report_choose"),
+    path(
+        "safety/zero-report/<int:building_id>/",
+        safety_views.zero_report_file,
+        name="zero_report_file",
+    ),
+    path("safety/zero-reports/", safety_views.night_board, name="zero_report_board"),
     # desk and kits: (routes of apartments/views/desk.py and kits.py go here)
     path("desk/", desk.desk_choose, name="desk_choose"),
     path("desk/<int:building_id>/", desk.desk, name="desk"),

@@ -4,6 +4,7 @@ Every value an operator may change is documented in docs/operations.md. Code rea
 `django.conf.settings` when it runs; nothing copies a setting at import time.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -441,6 +442,14 @@ REPAIR_CONFIRM_DAYS = env.int("REPAIR_CONFIRM_DAYS", default=3)
 REPAIR_FOLLOW_UP_RATING = env.int("REPAIR_FOLLOW_UP_RATING", default=2)
 # A ticket is "at risk" when this share of its promised time (or less) remains.
 REPAIR_AT_RISK_SHARE = env.float("REPAIR_AT_RISK_SHARE", default=0.25)
+
+# Dorm safety: the local time (HH:MM) by which each building files its nightly zero report;
+# shown on the filing page. The nightly job raises zero_report_missing for those still missing.
+ZERO_REPORT_DEADLINE = env.str("ZERO_REPORT_DEADLINE", default="23:00")
+if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", ZERO_REPORT_DEADLINE):
+    raise ImproperlyConfigured(
+        f"ZERO_REPORT_DEADLINE must be a time such as 23:00, not {ZERO_REPORT_DEADLINE!r}."
+    )
 
 # RoleGrant's unique scope uses NULLS NOT DISTINCT, which PostgreSQL (production, CI) enforces
 # and SQLite (the zero-setup development default) cannot; Django warns about the latter only.

@@ -4,6 +4,7 @@ from django.urls import path
 
 from apartments.api import checkins, lists
 from apartments.api import move_out as move_out_api
+from apartments.api import safety as safety_api
 
 urlpatterns = [
     # check-ins: (routes of apartments/api/checkins.py go here)
@@ -19,6 +20,8 @@ urlpatterns = [
         move_out_api.MoveOutRequestDetail.as_view(),
         name="api-move-out-request",
     ),
+    # dorm safety: (routes of apartments/api/safety.py go here)
+    path("zero-reports/", safety_api.ZeroReportListCreate.as_view(), name="api-zero-reports"),
     # summary and lists: (routes of apartments/api/summary.py and lists.py go here)
     path("move-in/summary/", lists.MoveInSummary.as_view(), name="api-move-in-summary"),
     path("buildings/", lists.BuildingList.as_view(), name="api-buildings"),

@@ -41,6 +41,7 @@ DATA_DEPENDENT = [
     "tickets_create",
     "complaints_create",
     "move_out_requests_create",
+    "zero_reports_create",
     "inspections_list",
     "nonconformities_list",
     "move_in_summary_retrieve",

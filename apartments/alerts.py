@@ -56,7 +56,22 @@ def _audience(role: str) -> AlertAudience:
             building_assignments__role__in=REACHES[role],
         ).distinct()
 
-    return AlertAudience(visible=visible, recipients=recipients)
+    def recipients_many(alerts):
+        building_type = _building_type().pk
+        buildings = {a.subject_id for a in alerts if a.subject_type_id == building_type}
+        users_of: dict[int, dict[int, User]] = {}
+        for assignment in BuildingAssignment.objects.filter(
+            building_id__in=buildings, role__in=REACHES[role], user__is_active=True
+        ).select_related("user"):
+            users_of.setdefault(assignment.building_id, {})[assignment.user_id] = assignment.user
+        return {
+            alert.pk: list(users_of.get(alert.subject_id, {}).values())
+            if alert.subject_type_id == building_type
+            else []
+            for alert in alerts
+        }
+
+    return AlertAudience(visible=visible, recipients=recipients, recipients_many=recipients_many)
 
 
 for _role in (Role.DORM_MANAGER, Role.SHIFT_LEAD):

@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy as _
 
 from logistics.access import grants_of, roles_of
 from logistics.models import Alert, JobRun, Role, RoleGrant, User
-from logistics.notifications import notification_kind, notify
+from logistics.notifications import notification_kind, notify_many
 from logistics.services import audit_record
 
 logger = logging.getLogger("logistics.alerts")
@@ -131,10 +131,13 @@ class AlertAudience:
     """How a role scoped to places narrows the alerts it must act on.
 
     `visible(user)`: a Q over Alert for the alerts of this role the user must act on.
-    `recipients(alert)`: the users who must act on one alert of this role."""
+    `recipients(alert)`: the users who must act on one alert of this role.
+    `recipients_many(alerts)`: the same for many alerts of this role in a fixed number of
+    queries, as {alert id: users} (optional: without it, `recipients` is asked per alert)."""
 
     visible: Callable[[User], Q]
     recipients: Callable[[Alert], Iterable[User]]
+    recipients_many: Callable[[list[Alert]], dict[int, list[User]]] | None = None
 
 
 AUDIENCES: dict[str, AlertAudience] = {}
@@ -177,22 +180,53 @@ def may_see_alerts(user) -> bool:
 def recipients_of(alert: Alert) -> list[User]:
     """The users who must act on `alert` (its role's holders in its scope) and the
     administrators."""
-    audience = AUDIENCES.get(alert.role)
-    users = list(audience.recipients(alert)) if audience is not None else []
-    grants = RoleGrant.objects.filter(
-        Q(role=Role.ADMIN)
-        | (
-            Q(role=alert.role)
-            & (Q(campus__isnull=True) | Q(campus_id=alert.campus_id))
-            & (Q(department__isnull=True) | Q(department_id=alert.department_id))
+    return recipients_of_many([alert])[alert.pk]
+
+
+def recipients_of_many(alerts: list[Alert]) -> dict[int, list[User]]:
+    """recipients_of() for many alerts, {alert id: users}, in a fixed number of queries: the
+    administrators, the holders of the alerts' unscoped roles, and one per scoped audience."""
+    admins = list(
+        User.objects.filter(
+            Q(pk__in=RoleGrant.objects.filter(role=Role.ADMIN).values("user_id"))
+            | Q(is_superuser=True),
+            is_active=True,
         )
-        if audience is None
-        else Q(role=Role.ADMIN)
     )
-    users += User.objects.filter(Q(pk__in=grants.values("user_id")) | Q(is_superuser=True)).filter(
-        is_active=True
-    )
-    return users
+    result: dict[int, list[User]] = {alert.pk: [] for alert in alerts}
+    by_role: dict[str, list[Alert]] = {}
+    for alert in alerts:
+        by_role.setdefault(alert.role, []).append(alert)
+    plain_roles = [role for role in by_role if role not in AUDIENCES]
+    if plain_roles:
+        grants = list(
+            RoleGrant.objects.filter(role__in=plain_roles, user__is_active=True).select_related(
+                "user"
+            )
+        )
+        for role in plain_roles:
+            for alert in by_role[role]:
+                result[alert.pk] = [
+                    grant.user
+                    for grant in grants
+                    if grant.role == role
+                    and grant.campus_id in (None, alert.campus_id)
+                    and grant.department_id in (None, alert.department_id)
+                ]
+    for role, group in by_role.items():
+        audience = AUDIENCES.get(role)
+        if audience is None:
+            continue
+        if audience.recipients_many is not None:
+            found = audience.recipients_many(group)
+            for alert in group:
+                result[alert.pk] = list(found.get(alert.pk, []))
+        else:
+            for alert in group:
+                result[alert.pk] = list(audience.recipients(alert))
+    for users in result.values():
+        users += admins
+    return result
 
 
 # --- Raising and resolving -----------------------------------------------------------------
@@ -285,14 +319,19 @@ def alerts_raise(specs: Iterable[AlertSpec]) -> list[Alert]:
             key__in=[a.key for a in fresh], resolved_at__isnull=True, created_at=now
         )
     )
+    recipients = recipients_of_many(created)
+    messages = []
     for alert in created:
         logger.warning("alert %s raised: %s", alert.key, alert_text(alert))
-        notify(
-            recipients_of(alert),
-            ALERT_RAISED,
-            url=alert.url or "/alerts/",
-            message=alert_text(alert),
+        messages.append(
+            (
+                recipients[alert.pk],
+                ALERT_RAISED,
+                alert.url or "/alerts/",
+                {"message": alert_text(alert)},
+            )
         )
+    notify_many(messages)
     return created
 
 

@@ -62,29 +62,35 @@ def notification_text(notification: Notification) -> str:
 def notify(recipients, kind: NotificationKind, *, url: str = "", **params) -> list[Notification]:
     """Tell each of `recipients` (users; None and repeats are skipped) about something. Call it
     inside the transaction of the change it reports: if that rolls back, nobody is told."""
-    users, seen = [], set()
-    for user in recipients:
-        if user is None or user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        users.append(user)
-    if not users:
-        return []
-    now = timezone.now()
-    created = Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient=u,
-                kind=kind.key,
-                params=params,
-                url=url,
-                email_due_at=now if u.email else None,
+    return notify_many([(recipients, kind, url, params)])
+
+
+def notify_many(messages) -> list[Notification]:
+    """notify() for many messages at once, `(recipients, kind, url, params)` each, with a fixed
+    number of statements (one insert) however many there are: what a job raising hundreds of
+    alerts in one night sends."""
+    rows, users = [], {}
+    for recipients, kind, url, params in messages:
+        seen = set()
+        for user in recipients:
+            if user is None or user.pk in seen or not user.is_active:
+                continue
+            seen.add(user.pk)
+            users[user.pk] = user
+            rows.append(
+                Notification(
+                    recipient=user,
+                    kind=kind.key,
+                    params=params,
+                    url=url,
+                    email_due_at=timezone.now() if user.email else None,
+                )
             )
-            for u in users
-        ]
-    )
-    cache.delete_many([_unread_key(user.pk) for user in users])
-    to_email = [n.pk for n, u in zip(created, users, strict=True) if u.email and n.pk]
+    if not rows:
+        return []
+    created = Notification.objects.bulk_create(rows)
+    cache.delete_many([_unread_key(pk) for pk in users])
+    to_email = [n.pk for n in created if n.email_due_at is not None and n.pk]
     if to_email:
         # Best effort, at once; the periodic sender covers a message the broker did not take.
         transaction.on_commit(

@@ -111,19 +111,39 @@ def test_a_new_alert_notifies_who_must_act_and_the_administrators_only(
     assert "S01" in text.params["message"] and "2026-09-01" in text.params["message"]
 
 
-def test_many_alerts_are_raised_with_a_fixed_number_of_queries(campus, django_assert_num_queries):
-    buildings = [BuildingFactory(campus=campus) for _ in range(6)]
+@pytest.mark.parametrize("count", [3, 12])
+def test_many_alerts_are_raised_with_a_fixed_number_of_queries(
+    campus, count, django_assert_num_queries
+):
+    buildings = [BuildingFactory(campus=campus) for _ in range(count + 2)]
+    managers = []
+    for b in buildings:
+        user = user_with_role(Role.DORM_MANAGER, campus=campus)
+        BuildingAssignmentFactory(building=b, user=user, role=Role.DORM_MANAGER)
+        managers.append(user)
+    admin = user_with_role(Role.ADMIN)
+    head = user_with_role(Role.DEPARTMENT_HEAD, campus=campus)
     specs = [
         AlertSpec(kind=MISSING, key=f"bulk:{b.pk}", role=Role.DORM_MANAGER, subject=b)
         for b in buildings
-    ]
+    ] + [AlertSpec(kind=MISSING, key="bulk:head", role=Role.DEPARTMENT_HEAD, campus_id=campus.pk)]
     alerts_raise(specs[:2])  # two exist already
-    # open keys, mark the two seen, insert the four new, read them back; nobody to notify
-    # (no manager is assigned): one query each for the recipients of the four
-    with django_assert_num_queries(4 + 4 * 2 + 2):
+    Notification.objects.all().delete()
+    # open keys, mark the two seen, insert the new ones, read them back; then whom to tell:
+    # the administrators, the holders of the unscoped roles (the head), the managers assigned
+    # to the buildings; one insert of every notification; the savepoint around it all (2). The
+    # same however many alerts are new.
+    with django_assert_num_queries(10):
         created = alerts_raise(specs)
-    assert len(created) == 4
-    assert Alert.objects.count() == 6
+    assert len(created) == count + 1
+    # each building's manager told of their building's alert only, the head of theirs, the
+    # administrator of every one
+    told = Notification.objects.filter(kind="kernel.alert")
+    for manager in managers[2:]:
+        assert told.filter(recipient=manager).count() == 1
+    assert told.filter(recipient__in=managers[:2]).count() == 0
+    assert told.filter(recipient=head).count() == 1
+    assert told.filter(recipient=admin).count() == count + 1
 
 
 def test_after_it_is_resolved_the_same_condition_raises_a_new_alert(building, manager):

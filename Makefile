@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test test-serial e2e lint format messages check-deploy migrate seed bench bench-conn bench-move-in clean
+.PHONY: run test test-serial e2e lint format messages check-deploy migrate seed bench bench-lists bench-conn bench-move-in clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is required")'
@@ -73,10 +73,17 @@ check-deploy: $(VENV)/.installed
 # seeds its own PostgreSQL database at campus scale (drops and recreates logistics_bench_campus),
 # serves the portal and the ceiling with gunicorn (2 sync workers), loads both alternately with
 # wrk (or a Python load generator where wrk is missing). BENCH_QUICK=1 to try it in a minute.
-# Then, unless BENCH_QUICK is set, move-in day: 6,450 residents checked in by 20 desks.
+# Then every list page and list API at ten times the demo data against its time budget (fails
+# on a list over budget), and, unless BENCH_QUICK is set, move-in day: 6,450 residents checked
+# in by 20 desks.
 bench: $(VENV)/.installed
 	$(PY) bench/campus/run.py
+	$(PY) bench/lists.py
 	@if [ -z "$$BENCH_QUICK" ]; then BENCH_PORT=8773 $(PY) bench/move_in/run.py; fi
+
+# Only the list pages and APIs at ten times the demo, against their budgets (about 30 s).
+bench-lists: $(VENV)/.installed
+	$(PY) bench/lists.py
 
 # Move-in day at full scale (needs PostgreSQL; drops and recreates its own database).
 bench-move-in: $(VENV)/.installed

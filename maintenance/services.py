@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, F, FilteredRelation, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -115,18 +115,23 @@ def place_problem(user: User, *, room: Room | None, area: PublicArea | None) -> 
 def _reporter_lock(reporter: User) -> tuple[int, int, int] | None:
     """Lock the reporter's row (SELECT … FOR UPDATE, until the transaction ends) and return
     the room they live in now as (room, building, campus) ids, or None."""
-    home = Stay.objects.filter(resident__user_id=OuterRef("pk"), status=Stay.Status.ACTIVE)
-    row = (
-        User.objects.select_for_update()
+    # One join, not three subqueries: PostgreSQL planned those longer than it ran them. (A
+    # model row, not values(): FOR UPDATE OF needs the user's table in the select.)
+    user = (
+        User.objects.select_for_update(of=("self",))
         .filter(pk=reporter.pk)
         .annotate(
-            home_room=Subquery(home.values("bed__room_id")[:1]),
-            home_building=Subquery(home.values("bed__room__building_id")[:1]),
-            home_campus=Subquery(home.values("bed__room__building__campus_id")[:1]),
+            home=FilteredRelation(
+                "resident__stays", condition=Q(resident__stays__status=Stay.Status.ACTIVE)
+            ),
+            home_room=F("home__bed__room_id"),
+            home_building=F("home__bed__room__building_id"),
+            home_campus=F("home__bed__room__building__campus_id"),
         )
-        .values_list("home_room", "home_building", "home_campus")
+        .only("pk")
         .first()
     )
+    row = None if user is None else (user.home_room, user.home_building, user.home_campus)
     if row is None or row[0] is None:
         return None
     return row

@@ -16,13 +16,14 @@ from apartments.api.serializers import CheckInErrorSerializer, CheckInValidation
 from apartments.models import MoveOutReason, MoveOutRequest
 from apartments.selectors import BUILDING_VIEWERS
 from logistics.access import HasRole
+from logistics.api.strict import StrictSerializer
 from logistics.models import Role
 
 Readers = HasRole.of(Role.STUDENT, *BUILDING_VIEWERS)
 Residents = HasRole.of(Role.STUDENT)
 
 
-class MoveOutRequestCreateSerializer(serializers.Serializer):
+class MoveOutRequestCreateSerializer(StrictSerializer):
     planned_date = serializers.DateField(
         label=_("planned date"), help_text=_("YYYY-MM-DD; from today to a year ahead.")
     )

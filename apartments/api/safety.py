@@ -16,12 +16,13 @@ from rest_framework.response import Response
 from apartments import safety
 from apartments.api.serializers import CheckInErrorSerializer, CheckInValidationErrorSerializer
 from apartments.models import Building, ZeroReport
+from logistics.api.strict import StrictSerializer
 
 TAGS = ["safety"]
 BIGINT_MAX = 2**63 - 1
 
 
-class ZeroReportCreateSerializer(serializers.Serializer):
+class ZeroReportCreateSerializer(StrictSerializer):
     building = serializers.IntegerField(
         min_value=1, max_value=BIGINT_MAX, label=_("building"), help_text=_("A building's id.")
     )

@@ -4,11 +4,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apartments.models import Category, Gender, Stay
+from logistics.api.strict import StrictSerializer
 
 # --- Check-ins (POST /api/v1/check-ins/, CONTRACT.md "Move-in day") ---
 
 
-class CheckInRequestSerializer(serializers.Serializer):
+class CheckInRequestSerializer(StrictSerializer):
     student_id = serializers.CharField(
         max_length=30, label=_("student id"), help_text=_("The resident's student id.")
     )

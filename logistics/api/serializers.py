@@ -2,10 +2,11 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from logistics.alerts import alert_text, subject_field
+from logistics.api.strict import StrictSerializer
 from logistics.models import Alert, Campus, Department, Role
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(StrictSerializer):
     username = serializers.CharField(max_length=150, label=_("username"))
     password = serializers.CharField(
         max_length=128, trim_whitespace=False, label=_("password"), style={"input_type": "password"}
@@ -98,7 +99,7 @@ class AlertSerializer(serializers.ModelSerializer):
         return alert.resolved_by.username if alert.resolved_by else None
 
 
-class AlertResolveSerializer(serializers.Serializer):
+class AlertResolveSerializer(StrictSerializer):
     note = serializers.CharField(
         max_length=2000, label=_("note"), help_text="What was done about it (required)."
     )

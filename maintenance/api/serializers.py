@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apartments.models import Room
+from logistics.api.strict import StrictSerializer
 from logistics.uploads import PhotoUploadListField, SignedPhotoUrlField
 from maintenance import services
 from maintenance.models import Category, PublicArea, Ticket, TicketEvent, TicketPhoto
@@ -32,7 +33,7 @@ class CategorySerializer(serializers.ModelSerializer):
 # --- Filing --------------------------------------------------------------------------------------
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(StrictSerializer):
     category = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Category.objects.all(),
@@ -88,14 +89,14 @@ class TicketCreateMultipartSerializer(TicketCreateSerializer):
         return fields
 
 
-class RatingSerializer(serializers.Serializer):
+class RatingSerializer(StrictSerializer):
     rating = serializers.IntegerField(min_value=1, max_value=5, label=_("rating"))
     comment = serializers.CharField(
         max_length=services.NOTE_MAX_LENGTH, required=False, allow_blank=True, label=_("comment")
     )
 
 
-class ReopenSerializer(serializers.Serializer):
+class ReopenSerializer(StrictSerializer):
     reason = serializers.CharField(
         max_length=services.NOTE_MAX_LENGTH,
         label=_("reason"),
@@ -103,7 +104,7 @@ class ReopenSerializer(serializers.Serializer):
     )
 
 
-class CancelSerializer(serializers.Serializer):
+class CancelSerializer(StrictSerializer):
     reason = serializers.CharField(
         max_length=services.NOTE_MAX_LENGTH,
         required=False,

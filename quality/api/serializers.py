@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from logistics.api.strict import StrictSerializer
 from logistics.models import Campus
 from logistics.uploads import SignedPhotoUrlField
 from quality import complaints as complaint_services
@@ -166,7 +167,7 @@ class NonconformitySerializer(serializers.ModelSerializer):
         return _name(nc.verified_by)
 
 
-class NonconformityAnswerSerializer(serializers.Serializer):
+class NonconformityAnswerSerializer(StrictSerializer):
     root_cause = serializers.CharField(
         max_length=nc_services.TEXT_MAX_LENGTH, label=_("root cause")
     )
@@ -187,7 +188,7 @@ class NonconformityAnswerSerializer(serializers.Serializer):
     )
 
 
-class NonconformityVerifySerializer(serializers.Serializer):
+class NonconformityVerifySerializer(StrictSerializer):
     effective = serializers.BooleanField(
         label=_("effective"),
         help_text=_("true closes the nonconformity; false sends it back to its owner."),
@@ -294,7 +295,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
         return _name(complaint.assignee)
 
 
-class ComplaintCreateSerializer(serializers.Serializer):
+class ComplaintCreateSerializer(StrictSerializer):
     category = serializers.SlugRelatedField(
         slug_field="code",
         queryset=ComplaintCategory.objects.filter(is_active=True).select_related("department"),
@@ -321,7 +322,7 @@ class ComplaintCreateSerializer(serializers.Serializer):
     )
 
 
-class ComplaintFeedbackSerializer(serializers.Serializer):
+class ComplaintFeedbackSerializer(StrictSerializer):
     satisfied = serializers.BooleanField(label=_("satisfied"))
     feedback = serializers.CharField(
         max_length=complaint_services.FEEDBACK_MAX_LENGTH,

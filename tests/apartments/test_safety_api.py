@@ -96,6 +96,10 @@ def test_a_night_still_to_come_answers_400(world):
         ({"date": "2026-13-01"}, "date"),
         ({"nothing_to_report": "perhaps"}, "nothing_to_report"),
         ({"building": "S01"}, "building"),
+        # values of another JSON type are refused, not coerced (logistics.api.strict)
+        ({"nothing_to_report": False, "note": 0}, "note"),
+        ({"nothing_to_report": 1}, "nothing_to_report"),
+        ({"nothing_to_report": "true"}, "nothing_to_report"),
     ],
 )
 def test_bad_input_answers_400_naming_the_field(world, fields, field):

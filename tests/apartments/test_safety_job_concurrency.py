@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from apartments.jobs import safety_inspection
-from logistics.models import Alert, JobRun
+from logistics.models import Alert, JobRun, Notification
 from logistics.nightly import Outcome, run_job
 from tests.apartments.safety_data import safety_world, yesterday
 from tests.conftest import requires_postgres
@@ -61,21 +61,20 @@ def test_a_run_that_breaks_halfway_leaves_nothing_half_done_and_the_rerun_comple
     night = yesterday()
     from logistics import alerts
 
-    real_notify = alerts.notify
-    calls = []
+    real_notify_many = alerts.notify_many
 
-    def notify_then_break(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("the worker died here")
-        return real_notify(*args, **kwargs)
+    def notify_then_break(messages):
+        # the alerts are in, their notifications written: then the worker dies
+        real_notify_many(messages)
+        raise RuntimeError("the worker died here")
 
-    with mock.patch.object(alerts, "notify", notify_then_break):
+    with mock.patch.object(alerts, "notify_many", notify_then_break):
         broken = run_job(JOB, night, trigger="test")
 
     assert broken.state == JobRun.Status.FAILED
     assert not broken.done
     assert not missing_alerts().exists()  # the step is one transaction: rolled back whole
+    assert not Notification.objects.filter(kind="kernel.alert").exists()  # nobody told
 
     rerun = run_job(JOB, night, trigger="test")
     assert rerun.state == JobRun.Status.SUCCEEDED

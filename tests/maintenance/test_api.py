@@ -609,3 +609,37 @@ def test_the_detail_query_count(student, django_assert_num_queries):
         response = api.get(detail(ticket))
     assert response.status_code == 200
     assert Decimal(0) == Decimal(response.json()["material_cost"] or 0)
+
+
+@pytest.mark.parametrize(
+    "payload, field, message",
+    [
+        ({"category": "plumbing", "description": 12345}, "description", "Must be a string."),
+        (
+            {"category": "plumbing", "description": "Leak", "room": "1"},
+            "room",
+            "Must be an integer.",
+        ),
+        (
+            {"category": "plumbing", "description": "Leak", "room": True},
+            "room",
+            "Must be an integer.",
+        ),
+        ({"category": "plumbing", "description": ["Leak"]}, "description", "Must be a string."),
+    ],
+)
+def test_json_values_of_the_wrong_type_are_refused_not_coerced(student, payload, field, message):
+    response = api_for(student).post(TICKETS, payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][field] == [message]
+    assert Ticket.objects.count() == 0
+
+
+def test_multipart_values_are_text_and_still_taken(student, room):
+    response = api_for(student).post(
+        TICKETS,
+        {"category": "electrical", "description": "The lamp", "room": str(room.pk)},
+        format="multipart",
+    )
+    assert response.status_code == 201
+    assert Ticket.objects.get().room == room

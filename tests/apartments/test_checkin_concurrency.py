@@ -5,11 +5,7 @@ locks make them queue and the unique constraints on Stay make sure that, whateve
 bed is given once and a resident checked in once.
 """
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from apartments import locks, services
@@ -24,27 +20,11 @@ from tests.factories import (
     RoomFactory,
     user_with_role,
 )
+from tests.threads import race
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 16
-
-
-def race(count: int, work, *, workers: int = THREADS) -> list:
-    """Run work(i) for i in range(count) on `workers` threads released together; each thread
-    closes its database connection when done. Returns the results in order."""
-    barrier = threading.Barrier(min(count, workers))
-
-    def run(i):
-        try:
-            if i < workers:
-                barrier.wait(timeout=30)
-            return work(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def checkin(**kwargs) -> str:

@@ -1,34 +1,18 @@
 """The safety-inspection job when things go wrong: runs at the same moment (PostgreSQL, one
 connection per thread as separate workers would have), and a run that breaks halfway."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
 import pytest
-from django.db import connection
 
 from apartments.jobs import safety_inspection
 from logistics.models import Alert, JobRun, Notification
 from logistics.nightly import Outcome, run_job
 from tests.apartments.safety_data import safety_world, yesterday
 from tests.conftest import requires_postgres
+from tests.threads import race
 
 JOB = "apartments.safety_inspection"
-
-
-def together(count: int, work) -> list:
-    barrier = threading.Barrier(count)
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            return work(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def missing_alerts():
@@ -42,12 +26,12 @@ def test_runs_at_the_same_moment_raise_each_alert_once():
     night = yesterday()
 
     # Four starters through the engine: one works, the others find it running or done.
-    outcomes = together(4, lambda i: run_job(JOB, night, trigger=f"starter-{i}"))
+    outcomes = race(4, lambda i: run_job(JOB, night, trigger=f"starter-{i}"))
     assert [o.state for o in outcomes].count("succeeded") == 1
     assert all(o.done for o in outcomes)
     # And the work itself, four times at once without the engine's lock: the database keeps
     # one open alert per condition.
-    together(4, lambda i: safety_inspection(night))
+    race(4, lambda i: safety_inspection(night))
 
     assert sorted(missing_alerts().values_list("subject_id", flat=True)) == sorted(
         [world["S01"].pk, world["S02"].pk, world["J01"].pk]

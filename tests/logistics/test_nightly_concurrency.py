@@ -18,6 +18,7 @@ from logistics.nightly import Outcome, run_job
 from tests.conftest import requires_postgres
 from tests.logistics import nightly_helpers as helpers
 from tests.processes import wait_until
+from tests.threads import race
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 JOB = "test.concurrent"
@@ -28,28 +29,13 @@ def day():
     return timezone.localdate() - timedelta(days=1)
 
 
-def together(count: int, work) -> list:
-    """work(i) on `count` threads released at the same instant; each closes its connection."""
-    barrier = threading.Barrier(count)
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            return work(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
-
-
 def test_runs_started_together_do_every_item_once_and_record_one_success(day):
     # Given 200 items and a job slow enough that the starters overlap
     items = helpers.make_items(200)
     helpers.register(JOB, size=20, pause=0.05)
     try:
         # When four starters (two beats, a redelivery, an operator) run it for one date at once
-        outcomes = together(4, lambda i: run_job(JOB, day, trigger=f"starter-{i}"))
+        outcomes = race(4, lambda i: run_job(JOB, day, trigger=f"starter-{i}"))
     finally:
         helpers.unregister(JOB)
 
@@ -152,7 +138,7 @@ def test_two_watchdogs_at_once_send_a_retry_once(day, settings):
                 sent.append((name, d))
             return True
 
-        together(2, lambda i: nightly.watchdog(enqueue=enqueue))
+        race(2, lambda i: nightly.watchdog(enqueue=enqueue))
     finally:
         helpers.unregister(JOB)
     # The second watchdog found the first's lock taken, or came after it and found the retry

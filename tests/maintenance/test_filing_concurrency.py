@@ -12,7 +12,7 @@ from maintenance import services
 from maintenance.models import Category, Ticket
 from tests import factories as f
 from tests.conftest import requires_postgres
-from tests.maintenance.test_stock_concurrency import race
+from tests.threads import race
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 

@@ -7,36 +7,18 @@ unit, the others wait, see the balance it left and are refused; the balance stay
 the movements and never goes below zero.
 """
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from apartments.models import Storeroom
 from maintenance import stores
 from maintenance.models import StockMovement, Ticket
 from tests import factories as f
 from tests.conftest import requires_postgres
+from tests.threads import race
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(count: int, work) -> list:
-    """Run work(i) for i in range(count) on `count` threads released together; each thread
-    closes its database connection when done. Returns the results in order."""
-    barrier = threading.Barrier(count)
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            return work(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def draw(technician, stock, job, quantity=1) -> str:

@@ -6,12 +6,10 @@ only a verification closes one (the database agrees); overdue ones come first.""
 
 import datetime as dt
 import io
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from PIL import Image
 
@@ -22,6 +20,7 @@ from quality.models import Inspection, InspectionAnswer, Nonconformity, Nonconfo
 from tests import factories as f
 from tests.conftest import requires_postgres
 from tests.quality.data import published_checklist, sealed_inspection
+from tests.threads import race
 
 pytestmark = pytest.mark.django_db
 
@@ -437,22 +436,6 @@ def test_the_list_filters(auditor, head, apartments_dept, dining_dept):
 
 
 # --- Two at once (PostgreSQL: SQLite serialises every write anyway) ----------------------------
-
-
-def race(count: int, work) -> list:
-    """Run work(i) on `count` threads released together by a barrier, each with its own
-    database connection (closed when done)."""
-    barrier = threading.Barrier(count)
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            return work(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 @requires_postgres

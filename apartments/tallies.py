@@ -25,6 +25,7 @@ path above the tallies equal a fresh recount (tests/apartments/test_tallies.py).
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 
 # Slot rows per building and per campus × category: with 32, two of 5–20 database connections
@@ -571,7 +572,11 @@ def install(schema_connection) -> None:
             for statement in SQLITE_INSTALL:
                 cursor.execute(statement)
         else:
-            raise NotImplementedError(f"no move-in tally triggers for {schema_connection.vendor}")
+            # The portal runs on PostgreSQL (production) and SQLite (a bare machine) only.
+            raise ImproperlyConfigured(
+                "The move-in tallies are kept by triggers written for PostgreSQL and SQLite; "
+                f"this database is {schema_connection.vendor}."
+            )
     recount(schema_connection)
 
 

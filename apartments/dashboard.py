@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, ExtractHour
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext
 
 from apartments.models import (
+    ArrivalTally,
     Building,
     BuildingAssignment,
     BuildingTally,
@@ -184,24 +185,32 @@ class HourBar:
 
 
 def arrivals_per_hour(user, day: date) -> list[HourBar]:
-    """Check-ins of `day` (local time) per hour, 0–23, in one query."""
+    """Check-ins of `day` (local time) per hour, 0–23, in one query over the arrival tallies
+    (a row per building, quarter hour and slot: apartments/tallies.py), so that its cost does
+    not grow with the day's check-ins."""
     visibility = visibility_of(user)
+    if visibility.nothing:
+        return _bars({})
     tz = timezone.get_current_timezone()
     start = timezone.make_aware(datetime.combine(day, time.min), tz)
-    stays = Stay.objects.filter(
-        visibility.building_q("bed__room__building__"),
-        checked_in_at__gte=start,
-        checked_in_at__lt=start + timedelta(days=1),
-    )
-    if visibility.nothing:
-        stays = stays.none()
-    counts = dict(
-        stays.annotate(hour=ExtractHour("checked_in_at", tzinfo=tz))
+    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min), tz)
+    buckets = (
+        ArrivalTally.objects.filter(
+            visibility.building_q("building__"), bucket__gte=start, bucket__lt=end
+        )
         .order_by()
-        .values("hour")
-        .annotate(n=Count("pk"))
-        .values_list("hour", "n")
+        .values("bucket")
+        .annotate(n=Sum("arrivals"))
+        .values_list("bucket", "n")
     )
+    counts: dict[int, int] = {}
+    for bucket, n in buckets:
+        hour = timezone.localtime(bucket, tz).hour
+        counts[hour] = counts.get(hour, 0) + n
+    return _bars(counts)
+
+
+def _bars(counts: dict[int, int]) -> list[HourBar]:
     tallest = max(counts.values(), default=0)
     return [
         HourBar(h, counts.get(h, 0), CHART_HEIGHT * counts.get(h, 0) / tallest if tallest else 0)
@@ -209,29 +218,53 @@ def arrivals_per_hour(user, day: date) -> list[HourBar]:
     ]
 
 
-def building_progress(user) -> list[Building]:
+@dataclass(slots=True)
+class BuildingProgress:
+    """One row of the dashboard's buildings table."""
+
+    pk: int
+    code: str
+    campus_id: int
+    campus: str  # the campus's name in the active language
+    bed_count: int
+    active_count: int
+    reserved_count: int
+
+    @property
+    def free_beds(self) -> int:
+        return self.bed_count - self.active_count - self.reserved_count
+
+    @property
+    def progress(self) -> int:
+        """Residents checked in, in % of those expected here (checked in or reserved)."""
+        expected = self.active_count + self.reserved_count
+        return round(100 * self.active_count / expected) if expected else 0
+
+
+def building_progress(user) -> list[BuildingProgress]:
     """The user's buildings with beds, residents checked in, reservations still to come and
     free beds, in one query over the building tallies (apartments/tallies.py): a few rows per
-    building, however many residents."""
+    building, however many residents. Plain rows, not models: the page shows a hundred."""
     visibility = visibility_of(user)
     if visibility.nothing:
         return []
-    buildings = (
+    english = (get_language() or "").startswith("en")
+    rows = (
         Building.objects.filter(visibility.building_q())
-        .select_related("campus")
-        .annotate(
-            bed_count=Coalesce(Sum("tallies__beds"), 0),
-            active_count=Coalesce(Sum("tallies__active"), 0),
-            reserved_count=Coalesce(Sum("tallies__reserved"), 0),
-        )
         .order_by("campus__position", "campus__code", "code")
+        .values_list("pk", "code", "campus_id", "campus__name", "campus__name_en")
+        .annotate(
+            beds=Coalesce(Sum("tallies__beds"), 0),
+            active=Coalesce(Sum("tallies__active"), 0),
+            reserved=Coalesce(Sum("tallies__reserved"), 0),
+        )
     )
-    result = list(buildings)
-    for b in result:
-        b.free_beds = b.bed_count - b.active_count - b.reserved_count
-        expected = b.active_count + b.reserved_count
-        b.progress = round(100 * b.active_count / expected) if expected else 0
-    return result
+    return [
+        BuildingProgress(
+            pk, code, campus_id, name_en if english and name_en else name, beds, active, reserved
+        )
+        for pk, code, campus_id, name, name_en, beds, active, reserved in rows
+    ]
 
 
 def stay_count(stays, path: str):

@@ -16,7 +16,10 @@ Its `flush` deletes table by table, firing the triggers: there a decrement only 
 existing row, so a flush cannot leave rows behind. PostgreSQL's flush truncates, which fires
 no row trigger and empties the tallies with everything else.
 
-`tally_recount()` rebuilds both tables from the rows; the test suite proves that after each
+The arrivals per building and quarter hour (the dashboard's chart) have their own triggers, on
+stays only, installed by a later migration.
+
+`tally_recount()` rebuilds the three tables from the rows; the test suite proves that after each
 path above the tallies equal a fresh recount (tests/apartments/test_tallies.py).
 """
 
@@ -563,20 +566,177 @@ RECOUNT = [
 ]
 
 
+# --- Arrivals per quarter hour ----------------------------------------------------------------
+# A separate set of triggers (migration 0010, after the other tallies): a check-in time set, moved
+# or cleared, or a checked-in stay deleted, moves one arrival between (building, quarter hour)
+# rows. A quarter hour is 900 seconds since the epoch, in UTC.
+
+BUCKET_SECONDS = 900
+
+POSTGRES_ARRIVALS_INSTALL = f"""
+CREATE OR REPLACE FUNCTION apartments_arrival_tally_add(bed bigint, at timestamptz, d integer)
+    RETURNS void AS $$
+BEGIN
+    IF bed IS NULL OR at IS NULL THEN
+        RETURN;
+    END IF;
+    INSERT INTO apartments_arrivaltally AS t (building_id, bucket, slot, arrivals)
+    VALUES (apartments_bed_building(bed),
+            to_timestamp(floor(extract(epoch FROM at) / {BUCKET_SECONDS}) * {BUCKET_SECONDS}),
+            pg_backend_pid() % {SLOTS}, d)
+    ON CONFLICT (bucket, building_id, slot) DO UPDATE SET arrivals = t.arrivals + EXCLUDED.arrivals;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION apartments_stay_arrival_tally() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.bed_id = NEW.bed_id
+            AND OLD.checked_in_at IS NOT DISTINCT FROM NEW.checked_in_at THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        PERFORM apartments_arrival_tally_add(OLD.bed_id, OLD.checked_in_at, -1);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM apartments_arrival_tally_add(NEW.bed_id, NEW.checked_in_at, 1);
+    END IF;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER apartments_stay_arrival_tally AFTER INSERT OR UPDATE OR DELETE ON apartments_stay
+    FOR EACH ROW EXECUTE FUNCTION apartments_stay_arrival_tally();
+"""
+
+# Every check-in rewrites a few tally rows: room left in each page for the new versions (HOT
+# updates, no index change), and autovacuum told to clean them up after a few hundred updates
+# rather than after a fifth of the table (a table of a few hundred rows would otherwise carry
+# thousands of dead versions through move-in day and every read would wade through them).
+POSTGRES_TALLY_STORAGE = """
+ALTER TABLE apartments_buildingtally SET (fillfactor = 50,
+    autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 500);
+ALTER TABLE apartments_residenttally SET (fillfactor = 50,
+    autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 500);
+ALTER TABLE apartments_arrivaltally SET (fillfactor = 50,
+    autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 500);
+"""
+
+POSTGRES_ARRIVALS_UNINSTALL = """
+DROP TRIGGER IF EXISTS apartments_stay_arrival_tally ON apartments_stay;
+DROP FUNCTION IF EXISTS apartments_stay_arrival_tally();
+DROP FUNCTION IF EXISTS apartments_arrival_tally_add(bigint, timestamptz, integer);
+"""
+
+# SQLite keeps datetimes as UTC text; a bucket is written back in the form Django reads.
+_SQLITE_BUCKET = "datetime((CAST(strftime('%s', {at}) AS INTEGER) / {n}) * {n}, 'unixepoch')"
+
+
+def _sqlite_arrival(sign: str, row: str) -> str:
+    bucket = _SQLITE_BUCKET.format(at=f"{row}.checked_in_at", n=BUCKET_SECONDS)
+    building = _BED_BUILDING.format(bed=f"{row}.bed_id")
+    update = f"""
+    UPDATE apartments_arrivaltally SET arrivals = arrivals {sign} 1
+        WHERE bucket = {bucket} AND building_id = {building} AND slot = 0;"""
+    if sign == "-":  # a decrement only updates: see the module's docstring
+        return update
+    return f"""
+    INSERT OR IGNORE INTO apartments_arrivaltally (building_id, bucket, slot, arrivals)
+        SELECT {building}, {bucket}, 0, 0 WHERE {row}.checked_in_at IS NOT NULL;{update}"""
+
+
+SQLITE_ARRIVALS_INSTALL = [
+    f"""CREATE TRIGGER apartments_stay_arrival_insert AFTER INSERT ON apartments_stay
+    WHEN NEW.checked_in_at IS NOT NULL
+    BEGIN {_sqlite_arrival("+", "NEW")}
+    END""",
+    f"""CREATE TRIGGER apartments_stay_arrival_delete AFTER DELETE ON apartments_stay
+    WHEN OLD.checked_in_at IS NOT NULL
+    BEGIN {_sqlite_arrival("-", "OLD")}
+    END""",
+    f"""CREATE TRIGGER apartments_stay_arrival_update_old AFTER UPDATE ON apartments_stay
+    WHEN OLD.checked_in_at IS NOT NULL AND (OLD.bed_id <> NEW.bed_id
+        OR NEW.checked_in_at IS NULL OR OLD.checked_in_at <> NEW.checked_in_at)
+    BEGIN {_sqlite_arrival("-", "OLD")}
+    END""",
+    f"""CREATE TRIGGER apartments_stay_arrival_update_new AFTER UPDATE ON apartments_stay
+    WHEN NEW.checked_in_at IS NOT NULL AND (OLD.bed_id <> NEW.bed_id
+        OR OLD.checked_in_at IS NULL OR OLD.checked_in_at <> NEW.checked_in_at)
+    BEGIN {_sqlite_arrival("+", "NEW")}
+    END""",
+]
+
+SQLITE_ARRIVALS_TRIGGERS = [
+    "apartments_stay_arrival_insert",
+    "apartments_stay_arrival_delete",
+    "apartments_stay_arrival_update_old",
+    "apartments_stay_arrival_update_new",
+]
+
+RECOUNT_ARRIVALS = {
+    "postgresql": f"""INSERT INTO apartments_arrivaltally (building_id, bucket, slot, arrivals)
+    SELECT r.building_id,
+        to_timestamp(floor(extract(epoch FROM st.checked_in_at) / {BUCKET_SECONDS})
+                     * {BUCKET_SECONDS}) AS bucket,
+        0, count(*)
+    FROM apartments_stay st JOIN apartments_bed b ON b.id = st.bed_id
+    JOIN apartments_room r ON r.id = b.room_id
+    WHERE st.checked_in_at IS NOT NULL GROUP BY r.building_id, bucket""",
+    "sqlite": f"""INSERT INTO apartments_arrivaltally (building_id, bucket, slot, arrivals)
+    SELECT r.building_id, {_SQLITE_BUCKET.format(at="st.checked_in_at", n=BUCKET_SECONDS)}
+        AS bucket, 0, count(*)
+    FROM apartments_stay st JOIN apartments_bed b ON b.id = st.bed_id
+    JOIN apartments_room r ON r.id = b.room_id
+    WHERE st.checked_in_at IS NOT NULL GROUP BY r.building_id, bucket""",
+}
+
+
+def install_arrivals(schema_connection) -> None:
+    """Create the arrivals' triggers (migration 0010) and count."""
+    _supported(schema_connection)
+    with schema_connection.cursor() as cursor:
+        if schema_connection.vendor == "postgresql":
+            cursor.execute(POSTGRES_ARRIVALS_INSTALL)
+            cursor.execute(POSTGRES_TALLY_STORAGE)
+        else:
+            for statement in SQLITE_ARRIVALS_INSTALL:
+                cursor.execute(statement)
+    recount_arrivals(schema_connection)
+
+
+def uninstall_arrivals(schema_connection) -> None:
+    with schema_connection.cursor() as cursor:
+        if schema_connection.vendor == "postgresql":
+            cursor.execute(POSTGRES_ARRIVALS_UNINSTALL)
+        else:
+            for name in SQLITE_ARRIVALS_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def recount_arrivals(using=None) -> None:
+    target = using or connection
+    with transaction.atomic(using=target.alias), target.cursor() as cursor:
+        cursor.execute("DELETE FROM apartments_arrivaltally")
+        cursor.execute(RECOUNT_ARRIVALS[target.vendor])
+
+
+def _supported(schema_connection) -> None:
+    if schema_connection.vendor not in ("postgresql", "sqlite"):
+        # The portal runs on PostgreSQL (production) and SQLite (a bare machine) only.
+        raise ImproperlyConfigured(
+            "The move-in tallies are kept by triggers written for PostgreSQL and SQLite; "
+            f"this database is {schema_connection.vendor}."
+        )
+
+
 def install(schema_connection) -> None:
     """Create the triggers (from the migration, on PostgreSQL or SQLite) and count."""
+    _supported(schema_connection)
     with schema_connection.cursor() as cursor:
         if schema_connection.vendor == "postgresql":
             cursor.execute(POSTGRES_INSTALL)
-        elif schema_connection.vendor == "sqlite":
+        else:
             for statement in SQLITE_INSTALL:
                 cursor.execute(statement)
-        else:
-            # The portal runs on PostgreSQL (production) and SQLite (a bare machine) only.
-            raise ImproperlyConfigured(
-                "The move-in tallies are kept by triggers written for PostgreSQL and SQLite; "
-                f"this database is {schema_connection.vendor}."
-            )
     recount(schema_connection)
 
 
@@ -600,3 +760,4 @@ def recount(using=None) -> None:
 
 def tally_recount() -> None:
     recount(connection)
+    recount_arrivals(connection)

@@ -2,6 +2,7 @@
 free beds per building, kits, who has not arrived, and the day's report in both languages."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -101,6 +102,31 @@ def test_arrivals_per_hour(intake):
     assert counts == {9: 3, 10: 4, 14: 3}
     assert len(bars) == 24
     assert max(bar.height for bar in bars) == dashboard.CHART_HEIGHT
+
+
+def test_arrivals_per_hour_keeps_to_the_local_day_and_the_callers_buildings(intake):
+    # Given arrivals just before and just after local midnight, in J01
+    day = local(9).date()
+    j_beds = free_beds(intake["J01"])
+    late, early, next_day = residents(intake["jiangnan"], Category.STAFF, 3)
+    stay(late, j_beds[0], at=local(23, 55, day=day - timedelta(days=1)))
+    stay(early, j_beds[1], at=local(0, 5, day=day))
+    stay(next_day, j_beds[2], at=local(0, 0, day=day + timedelta(days=1)))
+    # Then the day's chart counts only the one after its own midnight, at hour 0
+    counts = {
+        bar.hour: bar.count
+        for bar in dashboard.arrivals_per_hour(user_with_role(Role.ADMIN), day)
+        if bar.count
+    }
+    assert counts == {0: 1, 9: 3, 10: 4, 14: 3}
+    # and a manager of J01 sees J01's arrivals only
+    manager = user_with_role(Role.DORM_MANAGER)
+    BuildingAssignmentFactory(user=manager, building=intake["J01"])
+    counts = {bar.hour: bar.count for bar in dashboard.arrivals_per_hour(manager, day) if bar.count}
+    assert counts == {0: 1, 10: 2, 14: 2}
+    # and someone without buildings sees an empty chart
+    bars = dashboard.arrivals_per_hour(user_with_role(Role.DORM_MANAGER), day)
+    assert [bar.count for bar in bars] == [0] * 24
 
 
 def test_building_progress_and_free_beds(intake):

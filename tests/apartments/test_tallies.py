@@ -15,6 +15,7 @@ from django.utils import timezone
 from apartments import dashboard, inspections, services
 from apartments.imports import import_residents, import_rooms
 from apartments.models import (
+    ArrivalTally,
     Bed,
     BedKit,
     Building,
@@ -100,12 +101,37 @@ def tallied() -> tuple[dict, dict]:
     return buildings, cells
 
 
+def arrivals_counted() -> dict:
+    """Check-ins per UTC quarter hour, counted from the stays."""
+    counts: dict = {}
+    for at in Stay.objects.filter(checked_in_at__isnull=False).values_list(
+        "checked_in_at", flat=True
+    ):
+        bucket = at.replace(minute=at.minute - at.minute % 15, second=0, microsecond=0)
+        counts[bucket] = counts.get(bucket, 0) + 1
+    return counts
+
+
+def arrivals_tallied() -> dict:
+    """The arrival tallies per quarter hour, summed over buildings and slots, zeros left out.
+    (Per quarter hour: an arrival stays with the building it happened in when its bed is moved
+    later, while a count from the rows follows the bed.)"""
+    return {
+        row["bucket"]: row["n"]
+        for row in ArrivalTally.objects.order_by().values("bucket").annotate(n=Sum("arrivals"))
+        if row["n"]
+    }
+
+
 def assert_tallies_match():
     expected = counted()
+    arrivals = arrivals_counted()
     assert tallied() == expected
+    assert arrivals_tallied() == arrivals
     # and a recount from scratch agrees too
     tally_recount()
     assert tallied() == expected
+    assert arrivals_tallied() == arrivals
 
 
 @pytest.fixture
@@ -312,15 +338,47 @@ def test_the_dashboard_and_the_summary_read_the_tallies(place):
         services.checkin_create(actor=desk, student_id=person.student_id)
     BuildingTally.objects.filter(building=place["S01"]).update(active=0)
     ResidentTally.objects.filter(category="undergraduate").update(checked_in=0)
+    ArrivalTally.objects.update(arrivals=0)
+    today = timezone.localdate()
     # Then both show what the tallies say: they are what the dashboard reads
     progress = {b.code: b.active_count for b in dashboard.building_progress(desk)}
     assert progress["S01"] == 0
     assert dashboard.move_in_summary(desk).as_contract()["checked_in"] == 0
+    assert sum(bar.count for bar in dashboard.arrivals_per_hour(desk, today)) == 0
     # and a recount puts them right
     tally_recount()
     progress = {b.code: b.active_count for b in dashboard.building_progress(desk)}
     assert progress["S01"] == 3
     assert dashboard.move_in_summary(desk).as_contract()["checked_in"] == 3
+    assert sum(bar.count for bar in dashboard.arrivals_per_hour(desk, today)) == 3
+
+
+def test_arrivals_follow_check_in_times_set_moved_and_cleared(place):
+    # Given stays checked in at known times, in two buildings
+    (a, b, c) = residents(place["songbei"], Category.UNDERGRADUATE, 3)
+    one_am = timezone.now().replace(hour=1, minute=7, second=0, microsecond=0)  # 01:07 UTC
+    first = stay(a, free_beds(place["S01"])[0], at=one_am)
+    second = stay(b, free_beds(place["S02"])[0], at=one_am + timedelta(minutes=20))
+    stay(c, free_beds(place["S01"])[1], status=Stay.Status.RESERVED)
+    by_building = {
+        (row["building_id"], row["bucket"].minute): row["n"]
+        for row in ArrivalTally.objects.order_by()
+        .values("building_id", "bucket")
+        .annotate(n=Sum("arrivals"))
+    }
+    assert by_building == {(place["S01"].pk, 0): 1, (place["S02"].pk, 15): 1}
+    assert_tallies_match()
+    # When a check-in time is corrected, one is cleared, and a stay deleted
+    first.checked_in_at = one_am + timedelta(hours=2)
+    first.save()
+    second.checked_in_at = None
+    second.status = Stay.Status.RESERVED
+    second.save()
+    assert_tallies_match()
+    first.delete()
+    # Then the tallies follow
+    assert arrivals_tallied() == {}
+    assert_tallies_match()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -332,6 +390,7 @@ def test_a_flush_leaves_no_tally_behind(place):
     call_command("flush", interactive=False, verbosity=0)
     # Then no tally is left (PostgreSQL truncates; SQLite's deletes fire the triggers)
     assert not BuildingTally.objects.exists() and not ResidentTally.objects.exists()
+    assert not ArrivalTally.objects.exists()
     # and new rows are counted from zero
     songbei, _ = campuses()
     building = building_with_beds(songbei, "N01", rooms=1)

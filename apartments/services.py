@@ -195,7 +195,6 @@ def checkin_preview(
     )
 
 
-@transaction.atomic
 def checkin_create(
     *,
     actor: User | None,
@@ -222,8 +221,10 @@ def checkin_create(
     conflict: _ConstraintConflict | None = None
     for _attempt in range(PROPOSAL_ATTEMPTS):
         try:
-            # A savepoint per attempt: a refused insert undoes this attempt (a cancelled
-            # reservation included) and nothing else.
+            # A transaction per attempt (a savepoint inside a caller's): a refused insert undoes
+            # this attempt (a cancelled reservation included) and nothing else. Between
+            # attempts nothing is written, so no transaction around them all is needed, and
+            # the API's check-in saves a SAVEPOINT and its RELEASE.
             with transaction.atomic():
                 return _checkin_once(
                     actor=actor,

@@ -65,8 +65,18 @@ def user_with_grants(user_id):
         user_id = model._meta.pk.to_python(user_id)
     except Exception:  # a session naming no valid id
         return None
+    return user_with_grants_where(pk=user_id)
+
+
+def user_with_grants_where(**lookup):
+    """The one user matching `lookup` (e.g. `auth_token__key=…`, for the API's tokens) with
+    their role grants, in one query, or None."""
+    from django.contrib.auth import get_user_model
+
     rows = list(
-        model._default_manager.filter(pk=user_id).annotate(
+        get_user_model()
+        ._default_manager.filter(**lookup)
+        .annotate(
             grant_role=F("role_grants__role"),
             grant_campus_id=F("role_grants__campus_id"),
             grant_department_id=F("role_grants__department_id"),

@@ -35,6 +35,7 @@ REFERENCE_DATA = {
     # The move-in tallies' triggers and first count: after a flush, a recount (of nothing, on
     # PostgreSQL, whose flush truncates them; SQLite's flush fires the triggers).
     ("apartments", "0008_move_in_tally_triggers"): tally_recount,
+    ("apartments", "0010_arrival_tallies"): tally_recount,
 }
 
 

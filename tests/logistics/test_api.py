@@ -113,6 +113,27 @@ def test_bad_token_is_refused(api):
     assert response.status_code == 401
 
 
+def test_a_token_loads_its_user_with_their_grants_in_one_query(django_assert_num_queries):
+    # Given a dispatcher of one campus with a token
+    from rest_framework.authtoken.models import Token
+
+    user = user_with_role(Role.DISPATCHER, campus=CampusFactory(code="songbei"))
+    token = Token.objects.create(user=user)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_ACCEPT_LANGUAGE="en")
+    # Then /me/ answers with their roles: one query for the token, the user and the grants
+    # (DRF's own authentication made two), then the campus and department codes
+    with django_assert_num_queries(3):
+        body = client.get("/api/v1/me/").json()
+    assert body["username"] == user.username
+    assert [r["role"] for r in body["roles"]] == ["dispatcher"]
+    # and a deactivated account's token is refused, with DRF's words
+    user.is_active = False
+    user.save()
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "User inactive or deleted."
+
+
 def test_session_auth_works_for_the_browser_but_writes_need_csrf():
     user = UserFactory()
     browser = APIClient(enforce_csrf_checks=True)

@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from apartments.models import Building, Resident, Room, Stay
 from apartments.selectors import visibility_of
 from logistics.access import has_role, roles_of
+from logistics.db import insert_together
 from logistics.models import Role, User
 from logistics.notifications import notify
-from logistics.services import audit_record
+from logistics.services import audit_event, audit_record
 from logistics.uploads import photo_create
 from maintenance import notifications as messages
 from maintenance.models import (
@@ -242,8 +243,12 @@ def ticket_file(
     for upload in photos:
         photo = _photo(reporter, upload)
         TicketPhoto.objects.create(ticket=ticket, photo=photo, kind=TicketPhoto.Kind.FAULT)
-    _event(ticket, TicketEvent.Kind.FILED, reporter)
-    audit_record(actor=reporter, action="repair.file", target=ticket)
+    # The request's history and the audit trail in one round trip (filing is the portal's
+    # busiest write: docs/performance.md).
+    insert_together(
+        TicketEvent(ticket=ticket, kind=TicketEvent.Kind.FILED, actor=reporter),
+        audit_event(actor=reporter, action="repair.file", target=ticket),
+    )
     return ticket
 
 

@@ -19,9 +19,10 @@ each write transaction, and the constraints still hold.
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from apartments.models import Bed, BedKit, Building, Resident, Stay
+from logistics.db import StatementTemplate
 
 
 def building_lock(building_id: int) -> Building:
@@ -84,6 +85,74 @@ def bed_lock_first_free(beds: QuerySet[Bed]) -> Bed | None:
             return bed
         taken.append(bed.pk)
     return None
+
+
+# The free-bed search of a check-in, compiled once per caller scope (see first_free_bed_lock).
+_FREE_BED_TEMPLATES: dict[tuple, StatementTemplate] = {}
+_FREE_BED_TEMPLATES_MAX = 1000  # callers' scopes; emptied when full
+_MARKERS = {"campus": -911_000_001, "gender": "zzgendermarkerzz", "category": "zzcategorymarkerzz"}
+
+
+def _free_bed_template(buildings: QuerySet[Building] | None) -> StatementTemplate:
+    from apartments import selectors
+
+    key = ()
+    if buildings is not None:
+        scope_sql, scope_params = buildings.query.sql_with_params()
+        key = (scope_sql, *scope_params)
+    template = _FREE_BED_TEMPLATES.get(key)
+    if template is None:
+        marker = Resident(
+            campus_id=_MARKERS["campus"],
+            gender=_MARKERS["gender"],
+            category=_MARKERS["category"],
+        )
+        beds = selectors.beds_in(buildings=buildings)
+        free = selectors.beds_free_for(
+            marker,
+            selectors.in_first_building_with_free_beds(marker, beds, buildings=buildings),
+            mixed_rooms=False,
+        )
+        template = StatementTemplate.compile(
+            free.select_for_update(skip_locked=True, of=("self",)).values_list("pk")[:1],
+            _MARKERS,
+        )
+        if len(_FREE_BED_TEMPLATES) >= _FREE_BED_TEMPLATES_MAX:
+            _FREE_BED_TEMPLATES.clear()
+        _FREE_BED_TEMPLATES[key] = template
+    return template
+
+
+def first_free_bed_lock(
+    resident: Resident, beds: QuerySet[Bed], *, buildings: QuerySet[Building] | None
+) -> Bed | None:
+    """What bed_lock_first_free(beds_free_for(resident, in_first_building_with_free_beds(…),
+    mixed_rooms=False)) finds first, the common case of a proposal, without building that
+    queryset: its SQL is compiled once per caller scope (`buildings`) and run with this
+    resident's campus, gender and category (logistics.db.StatementTemplate). Building the
+    queryset cost more than everything else a check-in does (about 9 ms of Python against 2
+    for running it, at campus scale).
+
+    The bed found is locked (SKIP LOCKED), then read with its room, building and kit from
+    `beds` in the same statement that checks it once more for a stay committed meanwhile
+    (see bed_lock_first_free). None when there is no such bed, or the one found was taken:
+    the caller then searches the usual way. PostgreSQL only (SKIP LOCKED)."""
+    if buildings is not None and buildings.query.is_empty():
+        return None
+    template = _free_bed_template(buildings)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            template.sql,
+            template.params(
+                campus=resident.campus_id, gender=resident.gender, category=resident.category
+            ),
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    current = Stay.objects.filter(bed=OuterRef("pk"), status__in=Stay.CURRENT)
+    bed = beds.annotate(taken=Exists(current)).filter(pk=row[0]).first()
+    return None if bed is None or bed.taken else bed
 
 
 def bed_kit_lock(bed_id: int) -> BedKit | None:

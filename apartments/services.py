@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -403,6 +403,12 @@ def _propose(resident, beds, *, building, buildings, lock: bool) -> Bed | None:
         return locks.bed_lock_first_free(free) if lock else free.first()
 
     if building is None and resident.category != Category.STAFF:
+        if lock and connection.features.has_select_for_update_skip_locked:
+            # The same search from a statement compiled once (PostgreSQL): most check-ins
+            # end here.
+            bed = locks.first_free_bed_lock(resident, beds, buildings=buildings)
+            if bed is not None:
+                return bed
         # Mostly one query: the first building with a free bed found inside the bed search.
         bed = first_free(
             selectors.in_first_building_with_free_beds(resident, beds, buildings=buildings),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 
 from logistics.access import has_role, roles_of
@@ -34,7 +34,16 @@ class HallEntry:
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        # Every page's menu lists the user's entries: their URLs are reversed once per script
+        # prefix (the same for every request of a deployment), not once per page.
+        prefix = get_script_prefix()
+        url = _URLS.get((self.url_name, prefix))
+        if url is None:
+            url = _URLS[self.url_name, prefix] = reverse(self.url_name)
+        return url
+
+
+_URLS: dict[tuple[str, str], str] = {}
 
 
 ENTRIES: dict[str, HallEntry] = {}

@@ -122,10 +122,13 @@ def hazards_for(user) -> QuerySet[Hazard]:
     if not user.is_authenticated:
         return Hazard.objects.none()
     visibility = visibility_of(user)
+    hazards = Hazard.objects.select_related("room__building__campus", "found_by")
+    if visibility.everything:
+        return hazards
     q = Q(room_id__in=_residents_room_ids(user))
     if not visibility.nothing:
         q |= visibility.building_q("room__building__")
-    return Hazard.objects.filter(q).select_related("room__building__campus", "found_by")
+    return hazards.filter(q)
 
 
 def hazards_of_my_room(user) -> list[Hazard]:
@@ -262,7 +265,9 @@ def rounds_plan(day: dt.date) -> int:
             (r for r in rows if r[2] and not r[3]),
             key=lambda r: (r[4] or dt.date.min, r[5], r[6], r[0]),
         )
-        due = sum(1 for r in regular if r[4] is None or r[4] <= due_before)
+        # Rooms last checked a full period ago must go now; rooms never checked (a new
+        # building, new residents) come first but share the dates of one period.
+        due = sum(1 for r in regular if r[4] is not None and r[4] <= due_before)
         chosen = regular[: max(math.ceil(occupied_count / every), due)]
         half = math.ceil(len(chosen) / 2)
         rechecks = [r for r in rows if r[3]]

@@ -351,6 +351,12 @@ SPECTACULAR_SETTINGS = {
         "CategoryEnum": "apartments.models.Category",
         "RoomKindEnum": "apartments.models.RoomKind",
         "StayStatusEnum": "apartments.models.Stay.Status",
+        "RoundKindEnum": "apartments.models.RoundKind",
+        "RoundRoomStateEnum": "apartments.models.RoundRoom.State",
+        "HazardKindEnum": "apartments.models.HazardKind",
+        "ApplianceKindEnum": "apartments.models.ApplianceKind",
+        "HazardStateEnum": "apartments.models.Hazard.State",
+        "RoundRoomRecordStateEnum": [("ok", "ok"), ("findings", "findings")],
     },
 }
 

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apartments import rounds
-from apartments.api.serializers import CheckInErrorSerializer, CheckInValidationErrorSerializer
+from apartments.api.serializers import CheckInValidationErrorSerializer
 from apartments.models import (
     ApplianceKind,
     Hazard,
@@ -38,14 +38,20 @@ from logistics.uploads import PhotoUploadField, SignedPhotoUrlField
 
 TAGS = ["safety"]
 
+
+class RoundErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text=_("A readable message, in the caller's language."))
+    code = serializers.CharField(
+        required=False,
+        help_text=_("not_found (404), wrong_state (409)."),
+    )
+
+
 ERRORS = {
     400: OpenApiResponse(CheckInValidationErrorSerializer, description="Bad input."),
-    404: OpenApiResponse(
-        CheckInErrorSerializer, description="Not the caller's (`code` `not_found`)."
-    ),
+    404: OpenApiResponse(RoundErrorSerializer, description="Not the caller's."),
     409: OpenApiResponse(
-        CheckInErrorSerializer,
-        description="Not in a state that allows it (`code` `wrong_state`).",
+        RoundErrorSerializer, description="Not in a state that allows it (`wrong_state`)."
     ),
 }
 
@@ -260,6 +266,10 @@ class HazardSerializer(serializers.ModelSerializer):
     building_code = serializers.CharField(source="room.building.code")
     room = serializers.IntegerField(source="room_id")
     room_number = serializers.CharField(source="room.number")
+    appliance = serializers.CharField(
+        help_text="kettle, heater, hot_plate, hair_straightener or other for a banned "
+        "appliance; empty for the other kinds."
+    )
     overdue = serializers.SerializerMethodField()
     found_by = serializers.SerializerMethodField()
     photo = SignedPhotoUrlField(source="photo_id", allow_null=True)

@@ -959,7 +959,7 @@ class RoundRoom(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("To check")
         OK = "ok", _("All in order")
-        FINDINGS = "findings", _("Findings")
+        FINDINGS = "findings", pgettext_lazy("safety round room", "Findings")
         NOT_REACHED = "not_reached", _("Not reached")
 
     CHECKED = (State.OK, State.FINDINGS)
@@ -1032,10 +1032,10 @@ class Hazard(models.Model):
     SAFETY_HAZARD_DEADLINE_DAYS for its kind; past it, the nightly job escalates."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
-        RECTIFIED = "rectified", _("Rectified, to verify")
-        VERIFIED = "verified", _("Verified")
-        REOPENED = "reopened", _("Reopened")
+        OPEN = "open", pgettext_lazy("hazard state", "Open")
+        RECTIFIED = "rectified", pgettext_lazy("hazard state", "Rectified, to verify")
+        VERIFIED = "verified", pgettext_lazy("hazard state", "Verified")
+        REOPENED = "reopened", pgettext_lazy("hazard state", "Reopened")
 
     # The states in which the hazard is still there to fix (and its room is re-checked).
     UNFIXED = (State.OPEN, State.REOPENED)

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from apartments import rounds
@@ -43,7 +43,7 @@ class RoomRecordForm(forms.Form):
         label=gettext_lazy("Result"),
         choices=[
             ("ok", gettext_lazy("All in order")),
-            ("findings", gettext_lazy("Findings")),
+            ("findings", pgettext_lazy("safety round room", "Findings")),
         ],
     )
     residents_present = forms.IntegerField(

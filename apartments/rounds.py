@@ -98,18 +98,6 @@ def default_kind(now: dt.datetime | None = None) -> str:
     return RoundKind.NIGHT if timezone.localtime(now).hour >= 17 else RoundKind.DAY
 
 
-def room_of(user) -> Room | None:
-    """The room a resident's account lives in now (its active stay), or None."""
-    if not user.is_authenticated:
-        return None
-    stay = (
-        Stay.objects.filter(resident__user_id=user.pk, status=Stay.Status.ACTIVE)
-        .select_related("bed__room__building")
-        .first()
-    )
-    return stay.bed.room if stay else None
-
-
 def _residents_room_ids(user):
     return Stay.objects.filter(resident__user_id=user.pk, status=Stay.Status.ACTIVE).values(
         "bed__room_id"

@@ -250,3 +250,20 @@ def test_the_hazard_list_takes_the_same_queries_whatever_the_number_of_hazards(
 
 ROUND_PAGE_QUERIES = 7
 HAZARD_LIST_QUERIES = 6
+
+
+def test_back_office_staff_read_rounds_and_hazards_in_the_admin_and_cannot_change_them(
+    client, world
+):
+    from apartments import rounds
+    from logistics.models import Role
+    from tests.factories import user_with_role
+
+    hazard = hazard_in(world)
+    rounds.confiscation_record(actor=world["shift_lead"], hazard=hazard, item="热水壶")
+    client.force_login(user_with_role(Role.ADMIN, is_staff=True, is_superuser=True))
+    for model in ("safetyround", "hazard", "confiscation"):
+        assert client.get(f"/admin/apartments/{model}/").status_code == 200
+        assert client.get(f"/admin/apartments/{model}/add/").status_code == 403
+    change = client.get(f"/admin/apartments/hazard/{hazard.pk}/change/")
+    assert change.status_code == 200 and "Save" not in change.content.decode()

@@ -92,10 +92,17 @@ def round_rooms_prefetch() -> Prefetch:
     )
 
 
-def default_kind(now: dt.datetime | None = None) -> str:
-    """The round a member of staff opening the page most likely walks: the night check from
-    17:00, the day check before."""
-    return RoundKind.NIGHT if timezone.localtime(now).hour >= 17 else RoundKind.DAY
+def current_round(now: dt.datetime | None = None) -> tuple[dt.date, str]:
+    """The round a member of staff opening the page most likely walks: the day check until
+    17:00, then the night check, which runs past midnight: until NIGHTLY_DAY_ENDS_AT_HOUR in
+    the morning it is still the night check of the day before (as for the nightly job)."""
+    from logistics.nightly import day_ending
+
+    local = timezone.localtime(now)
+    day = day_ending(local)
+    if day != local.date() or local.hour >= 17:
+        return day, RoundKind.NIGHT
+    return day, RoundKind.DAY
 
 
 def _residents_room_ids(user):

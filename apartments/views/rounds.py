@@ -143,8 +143,9 @@ def safety_round(request, building_id: int):
     building = get_object_or_404(
         rounds.round_buildings_for(request.user).select_related("campus"), pk=building_id
     )
-    day = _day(request)
-    kind = request.GET.get("kind") or rounds.default_kind()
+    default_day, default_kind = rounds.current_round()
+    day = _day(request) if request.GET.get("date") else default_day
+    kind = request.GET.get("kind") or default_kind
     if kind not in RoundKind.values:
         raise Http404
     current = (

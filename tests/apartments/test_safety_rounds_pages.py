@@ -28,7 +28,31 @@ def world():
 
 
 def round_url(world, code="S01", kind="night"):
-    return reverse("apartments:safety_round", args=[world[code].pk]) + f"?kind={kind}"
+    url = reverse("apartments:safety_round", args=[world[code].pk])
+    return f"{url}?date={today().isoformat()}&kind={kind}"
+
+
+@pytest.mark.parametrize(
+    "local, day_back, kind",
+    [
+        ("09:00", 0, "day"),
+        ("16:59", 0, "day"),
+        ("17:00", 0, "night"),
+        ("23:30", 0, "night"),
+        ("00:30", 1, "night"),
+        ("05:59", 1, "night"),
+        ("06:00", 0, "day"),
+    ],
+)
+def test_the_page_opens_the_round_being_walked_now(local, day_back, kind):
+    from django.utils import timezone
+
+    from apartments import rounds
+
+    on = dt.date(2026, 12, 4)
+    hours, minutes = map(int, local.split(":"))
+    now = timezone.make_aware(dt.datetime.combine(on, dt.time(hours, minutes)))
+    assert rounds.current_round(now) == (on - dt.timedelta(days=day_back), kind)
 
 
 def test_the_shift_lead_records_a_kettle_with_a_photo_and_a_double_tap_records_once(client, world):

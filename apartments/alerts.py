@@ -76,3 +76,24 @@ def _audience(role: str) -> AlertAudience:
 
 for _role in (Role.DORM_MANAGER, Role.SHIFT_LEAD):
     alert_audience(_role, _audience(_role))
+
+# Dorm safety rounds (apartments.rounds): a hazard past its rectification deadline goes to the
+# building's managers; still unfixed SAFETY_HAZARD_ESCALATE_DAYS later, to the department head.
+HAZARD_OVERDUE = alert_kind(
+    "hazard_overdue",
+    label=_("Hazard past its deadline"),
+    text=_(
+        "A safety hazard in room %(room)s of building %(building)s was to be rectified by "
+        "%(deadline)s and is still open."
+    ),
+    severity=Alert.Severity.WARNING,
+)
+HAZARD_ESCALATED = alert_kind(
+    "hazard_escalated",
+    label=_("Hazard escalated"),
+    text=_(
+        "A safety hazard in room %(room)s of building %(building)s is still open %(days)s days "
+        "after its deadline %(deadline)s: the building's managers have not had it fixed."
+    ),
+    severity=Alert.Severity.CRITICAL,
+)

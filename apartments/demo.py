@@ -627,3 +627,216 @@ def seed_zero_reports(log):
     # still does tonight): S03, which has residents, gets its zero_report_missing alert.
     NIGHTLY_JOBS["apartments.safety_inspection"](today)
     log(f"safety: {len(reports)} zero reports over {ZERO_REPORT_DAYS} nights, 1 missing tonight")
+
+
+# --- Dorm safety: a week of rounds and their hazards -----------------------------------------
+
+SAFETY_ROUND_DAYS = 7
+# The building whose rounds carry the hazards (its staff: "manager" and "shiftlead").
+SAFETY_ROUND_BUILDING = "S01"
+
+
+@demo_seeder(order=35)
+@transaction.atomic
+def seed_safety_rounds(log):
+    """A week of day and night rounds up to today, as the nightly job planned them; the past
+    ones walked (every room in order but a few findings, a few rooms not reached), today's still
+    to walk; and hazards in every state in S01: verified (with a confiscated kettle), rectified,
+    reopened, past its deadline (escalated), and open in the demo student's room (their home
+    page shows it). The zero reports' run of tonight's job (order 40) then plans tomorrow and
+    raises the overdue hazard's alerts. Only on a database without any round yet."""
+    from apartments.models import (
+        Confiscation,
+        Hazard,
+        RoundRoom,
+        SafetyRound,
+    )
+
+    if SafetyRound.objects.exists():
+        log("safety: rounds kept")
+        return
+    today = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    staff = {u.username: u for u in User.objects.filter(username__in=["manager", "shiftlead"])}
+    manager, lead = staff.get("manager"), staff.get("shiftlead")
+    first = today - dt.timedelta(days=SAFETY_ROUND_DAYS - 1)
+
+    def at(day, hour, minute=0):
+        return timezone.make_aware(datetime.combine(day, dt.time(hour, minute)), tz)
+
+    # The demo's residents moved in today (the move-in dashboard's story), so the job's planning,
+    # which looks at who lived where each night, finds nobody on the nights before: the week is
+    # laid out here the way the job spreads the rooms, a seventh of each building a day.
+    occupied: dict[int, list[int]] = {}
+    for building_id, room_id in (
+        Room.objects.filter(beds__stays__status=Stay.Status.ACTIVE)
+        .distinct()
+        .order_by("building_id", "floor", "number")
+        .values_list("building_id", "pk")
+    ):
+        occupied.setdefault(building_id, []).append(room_id)
+    now = timezone.now()
+    SafetyRound.objects.bulk_create(
+        [
+            SafetyRound(
+                building_id=building_id,
+                date=first + dt.timedelta(days=n),
+                kind=kind,
+                planned_at=now,
+            )
+            for building_id in occupied
+            for n in range(SAFETY_ROUND_DAYS)
+            for kind in ("day", "night")
+        ]
+    )
+    round_ids = {
+        (r.building_id, r.date, r.kind): r.pk
+        for r in SafetyRound.objects.filter(date__gte=first, date__lte=today)
+    }
+    rows = []
+    for building_id, room_ids in occupied.items():
+        for index, room_id in enumerate(room_ids):
+            n = index % SAFETY_ROUND_DAYS
+            day = first + dt.timedelta(days=n)
+            kind = "night" if (index // SAFETY_ROUND_DAYS) % 2 == 0 else "day"
+            walked = day < today
+            missed = walked and index % 10 == 9
+            rows.append(
+                RoundRoom(
+                    round_id=round_ids[(building_id, day, kind)],
+                    room_id=room_id,
+                    state=RoundRoom.State.PENDING
+                    if not walked
+                    else RoundRoom.State.NOT_REACHED
+                    if missed
+                    else RoundRoom.State.OK,
+                    checked_by=lead or manager if walked and not missed else None,
+                    checked_at=at(day, 10 if kind == "day" else 21, 30)
+                    if walked and not missed
+                    else None,
+                    residents_present=2 if walked and not missed else None,
+                )
+            )
+    RoundRoom.objects.bulk_create(rows)
+    for n in range(SAFETY_ROUND_DAYS - 1):
+        day = first + dt.timedelta(days=n)
+        for kind, hour in (("day", 11), ("night", 22)):
+            SafetyRound.objects.filter(date=day, kind=kind).update(
+                finished_at=at(day, hour), finished_by=lead or manager
+            )
+
+    building = Building.objects.filter(code=SAFETY_ROUND_BUILDING).first()
+    if building is None:
+        return
+    checked = (
+        RoundRoom.objects.filter(round__building=building, state=RoundRoom.State.OK)
+        .select_related("round", "room")
+        .order_by("round__date", "round__kind", "pk")
+    )
+
+    def found(back, kind, appliance="", note="", **fields):
+        """A finding on a round `back` days ago (a room that round reached)."""
+        day = today - dt.timedelta(days=back)
+        row = checked.filter(round__date=day).exclude(room__hazards__isnull=False).first()
+        if row is None:
+            return None
+        RoundRoom.objects.filter(pk=row.pk).update(state=RoundRoom.State.FINDINGS)
+        from django.conf import settings
+
+        return Hazard.objects.create(
+            room=row.room,
+            round_room=row,
+            kind=kind,
+            appliance=appliance,
+            note=note,
+            found_by=row.checked_by,
+            found_at=row.checked_at,
+            deadline=day + dt.timedelta(days=settings.SAFETY_HAZARD_DEADLINE_DAYS[kind]),
+            owner=row.checked_by,
+            **fields,
+        )
+
+    verified = found(
+        6,
+        "banned_appliance",
+        "kettle",
+        "书桌下发现热水壶一个，已没收。",
+        state=Hazard.State.VERIFIED,
+        rectified_at=at(today - dt.timedelta(days=6), 22),
+        rectified_by=lead or manager,
+        rectification_note="热水壶已没收，宿舍长签字确认。",
+        verified_at=at(today - dt.timedelta(days=4), 21),
+        verified_by=manager,
+        last_note="复查无违禁电器。",
+    )
+    if verified is not None:
+        Confiscation.objects.create(
+            hazard=verified,
+            item="白色电热水壶（1.5升）",
+            resident=Resident.objects.filter(
+                stays__bed__room=verified.room, stays__status=Stay.Status.ACTIVE
+            ).first(),
+            taken_at=verified.found_at,
+            taken_by=verified.found_by,
+        )
+    found(
+        2,
+        "banned_appliance",
+        "hair_straightener",
+        "床头插座上插着直发器。",
+        state=Hazard.State.RECTIFIED,
+        rectified_at=at(today - dt.timedelta(days=1), 12),
+        rectification_note="已收起，不再在宿舍使用。",
+    )
+    found(
+        5,
+        "banned_appliance",
+        "heater",
+        "床下有取暖器。",
+        state=Hazard.State.REOPENED,
+        rectified_at=at(today - dt.timedelta(days=4), 12),
+        reopened_count=1,
+        last_note="复查时取暖器仍在床下。",
+    )
+    overdue = found(6, "blocked_exit", note="3楼东侧消防通道堆放纸箱。")
+    if overdue is not None:
+        Hazard.objects.filter(pk=overdue.pk).update(deadline=today - dt.timedelta(days=5))
+    # The demo student's room: a finding from yesterday's night round, still open.
+    student_room = Room.objects.filter(
+        beds__stays__resident__student_id=DEMO_STUDENT_ID, beds__stays__status=Stay.Status.ACTIVE
+    ).first()
+    if student_room is not None:
+        yesterday_night = SafetyRound.objects.filter(
+            building=student_room.building, date=today - dt.timedelta(days=1), kind="night"
+        ).first()
+        row = None
+        if yesterday_night is not None:
+            row, _ = RoundRoom.objects.update_or_create(
+                round=yesterday_night,
+                room=student_room,
+                defaults={
+                    "state": RoundRoom.State.FINDINGS,
+                    "checked_by": lead or manager,
+                    "checked_at": at(today - dt.timedelta(days=1), 21, 40),
+                    "residents_present": 3,
+                },
+            )
+        from django.conf import settings
+
+        Hazard.objects.create(
+            room=student_room,
+            round_room=row,
+            kind="banned_appliance",
+            appliance="hot_plate",
+            note="阳台上有电热炉。",
+            found_by=lead or manager,
+            found_at=at(today - dt.timedelta(days=1), 21, 40),
+            deadline=today
+            - dt.timedelta(days=1)
+            + dt.timedelta(days=settings.SAFETY_HAZARD_DEADLINE_DAYS["banned_appliance"]),
+            owner=lead or manager,
+        )
+    log(
+        f"safety: {SafetyRound.objects.count()} rounds over {SAFETY_ROUND_DAYS} days, "
+        f"{Hazard.objects.count()} hazards"
+    )

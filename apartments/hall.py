@@ -218,3 +218,39 @@ hall_entry(
     roles=BUILDING_VIEWERS,
     position=17,
 )
+
+hall_entry(
+    key="apartments.safety_round",
+    title=_("Safety round"),
+    description=_("Today's day check or tonight's night check, room by room, on your phone."),
+    url_name="apartments:round_choose",
+    icon="flashlight",
+    roles=(Role.DORM_MANAGER, Role.SHIFT_LEAD, Role.ADMIN),
+    position=18,
+)
+
+hall_entry(
+    key="apartments.hazards",
+    title=_("Safety hazards"),
+    description=_("Findings of the rounds followed to the fix: open, rectified, past deadline."),
+    url_name="apartments:hazard_list",
+    icon="exclamation-triangle",
+    roles=BUILDING_VIEWERS,
+    position=19,
+)
+
+
+def _my_hazards_panel(user):
+    from apartments.rounds import hazards_of_my_room
+
+    hazards = hazards_of_my_room(user)
+    return {"hazards": hazards} if hazards else None
+
+
+hall_panel(
+    "apartments.my_hazards",
+    "apartments/rounds/my_hazards_panel.html",
+    context=_my_hazards_panel,
+    roles=(Role.STUDENT,),
+    position=5,
+)

@@ -4,15 +4,16 @@ from datetime import timedelta
 
 from django.utils.translation import gettext_lazy as _
 
-from apartments import safety
+from apartments import rounds, safety
 from logistics.nightly import JobContext, nightly_job
 
 
 @nightly_job(
     "apartments.safety_inspection",
     description=_(
-        "Dorm safety: raises a zero-report-missing alert for every building with residents "
-        "that has not filed its zero report for the night."
+        "Dorm safety: plans tomorrow's day and night rounds of every building with residents, "
+        "escalates hazards past their deadline, and raises a zero-report-missing alert for "
+        "every building with residents that has not filed its zero report for the night."
     ),
     time_limit=timedelta(minutes=30),
 )
@@ -20,6 +21,13 @@ def safety_inspection(run: JobContext) -> None:
     """For the run's date, one open `zero_report_missing` alert per building with residents
     and no zero report, and none for those that reported. One step, a fixed number of
     queries whatever the number of buildings: a second run finds the alerts open and only
-    marks them seen again. (Planning the rounds and escalating hazards come with their
-    features.)"""
+    marks them seen again.
+
+    Then, each a step of its own (one transaction, a fixed number of queries whatever the
+    number of buildings, rooms and hazards; see apartments.rounds):
+    - plan the next date's day and night rounds (five queries; rounds planned already are
+      left alone, so a second or concurrent run adds nothing and a failed one leaves nothing);
+    - escalate hazards past their deadline (two queries and the kernel's few for alerts)."""
     run.step("zero_reports", lambda: safety.missing_reports_raise(run.for_date))
+    run.step("rounds_plan", lambda: rounds.rounds_plan(run.for_date))
+    run.step("hazards_escalate", lambda: rounds.hazards_escalate(run.for_date))

@@ -930,3 +930,292 @@ class ZeroReport(models.Model):
 
     def __str__(self):
         return f"{self.building.code} {self.date}"
+
+
+# --- Dorm safety: day and night rounds, hazards followed to the fix (apartments.rounds) -------
+
+
+class RoundKind(models.TextChoices):
+    DAY = "day", pgettext_lazy("safety round", "Day check")
+    NIGHT = "night", pgettext_lazy("safety round", "Night check")
+
+
+class SafetyRound(models.Model):
+    """One building's day check (日检) or night check (夜检) on one date: the rooms to walk,
+    planned by the nightly safety-inspection job (apartments.rounds.rounds_plan)."""
+
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="safety_rounds", verbose_name=_("building")
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=RoundKind.choices)
+    planned_at = models.DateTimeField(_("planned at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    finished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("finished by"),
+    )
+
+    class Meta:
+        ordering = ["-date", "building", "kind"]
+        verbose_name = _("safety round")
+        verbose_name_plural = _("safety rounds")
+        constraints = [
+            # One day round and one night round per building and date, however often (and
+            # however concurrently) the nightly job plans them.
+            models.UniqueConstraint(
+                fields=["building", "date", "kind"], name="safetyround_one_per_kind"
+            ),
+        ]
+        indexes = [
+            # The API and the planning step read one date's rounds.
+            models.Index(fields=["date"], name="safetyround_date_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.building.code} {self.date} {self.get_kind_display()}"
+
+
+class RoundRoom(models.Model):
+    """A room on a round: pending until the staff record it as ok or with findings; rooms not
+    reached when the round is finished are `not_reached` and come back on a later round."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("To check")
+        OK = "ok", _("All in order")
+        FINDINGS = "findings", pgettext_lazy("safety round room", "Findings")
+        NOT_REACHED = "not_reached", _("Not reached")
+
+    CHECKED = (State.OK, State.FINDINGS)
+
+    round = models.ForeignKey(
+        SafetyRound, on_delete=models.CASCADE, related_name="rooms", verbose_name=_("round")
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, related_name="round_rooms", verbose_name=_("room")
+    )
+    # Planned because of an open hazard (a re-check), not only because the room was due.
+    recheck = models.BooleanField(_("re-check"), default=False)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.PENDING
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked by"),
+    )
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    residents_present = models.PositiveSmallIntegerField(
+        _("residents present"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["round", "room__floor", "room__number"]
+        verbose_name = _("room on a round")
+        verbose_name_plural = _("rooms on a round")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "room"], name="roundroom_one_per_round"),
+            # A checked room says when it was checked.
+            models.CheckConstraint(
+                condition=~Q(state__in=["ok", "findings"]) | Q(checked_at__isnull=False),
+                name="roundroom_checked_has_time",
+            ),
+        ]
+        indexes = [
+            # Planning: when each room was last checked.
+            models.Index(fields=["room", "state"], name="roundroom_room_state_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.round}: {self.room.number} ({self.get_state_display()})"
+
+
+class HazardKind(models.TextChoices):
+    BANNED_APPLIANCE = "banned_appliance", _("Banned appliance")
+    BLOCKED_EXIT = "blocked_exit", _("Blocked fire exit")
+    SMOKING = "smoking", _("Smoking")
+    TAMPERED_WIRING = "tampered_wiring", _("Tampered wiring")
+    EXTINGUISHER = "extinguisher", _("Extinguisher missing or expired")
+    OTHER = "other", _("Other hazard")
+
+
+class ApplianceKind(models.TextChoices):
+    KETTLE = "kettle", _("Kettle")
+    HEATER = "heater", _("Heater")
+    HOT_PLATE = "hot_plate", _("Hot plate")
+    HAIR_STRAIGHTENER = "hair_straightener", _("Hair straightener or curler")
+    OTHER = "other", _("Other appliance")
+
+
+class Hazard(models.Model):
+    """A finding of a round (安全隐患), followed to the fix: open → rectified (by a resident of
+    the room or the staff) → verified on a re-check, or reopened. Its deadline comes from
+    SAFETY_HAZARD_DEADLINE_DAYS for its kind; past it, the nightly job escalates."""
+
+    class State(models.TextChoices):
+        OPEN = "open", pgettext_lazy("hazard state", "Open")
+        RECTIFIED = "rectified", pgettext_lazy("hazard state", "Rectified, to verify")
+        VERIFIED = "verified", pgettext_lazy("hazard state", "Verified")
+        REOPENED = "reopened", pgettext_lazy("hazard state", "Reopened")
+
+    # The states in which the hazard is still there to fix (and its room is re-checked).
+    UNFIXED = (State.OPEN, State.REOPENED)
+    UNCLOSED = (State.OPEN, State.REOPENED, State.RECTIFIED)
+
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, related_name="hazards", verbose_name=_("room")
+    )
+    round_room = models.ForeignKey(
+        RoundRoom,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hazards",
+        verbose_name=_("found on"),
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=HazardKind.choices)
+    appliance = models.CharField(
+        _("appliance"), max_length=30, choices=ApplianceKind.choices, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    photo = models.ForeignKey(
+        "logistics.Photo",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("photo"),
+    )
+    found_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("found by"),
+    )
+    found_at = models.DateTimeField(_("found at"))
+    deadline = models.DateField(_("rectify by"))
+    # Who follows it to the fix: the staff member who found it.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.OPEN)
+    rectified_at = models.DateTimeField(_("rectified at"), null=True, blank=True)
+    rectified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rectified by"),
+    )
+    rectification_note = models.TextField(_("what was done"), blank=True)
+    rectification_photo = models.ForeignKey(
+        "logistics.Photo",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("photo of the fix"),
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    last_note = models.TextField(_("re-check note"), blank=True)
+
+    class Meta:
+        ordering = ["-found_at", "-id"]
+        verbose_name = _("hazard")
+        verbose_name_plural = _("hazards")
+        constraints = [
+            # Closed means someone verified it, on a known day.
+            models.CheckConstraint(
+                condition=~Q(state="verified")
+                | Q(verified_by__isnull=False, verified_at__isnull=False),
+                name="hazard_verified_has_verifier",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="rectified") | Q(rectified_at__isnull=False),
+                name="hazard_rectified_has_time",
+            ),
+            # An appliance kind exactly for banned appliances.
+            models.CheckConstraint(
+                condition=(Q(kind="banned_appliance") & ~Q(appliance=""))
+                | (~Q(kind="banned_appliance") & Q(appliance="")),
+                name="hazard_appliance_for_banned_only",
+            ),
+        ]
+        indexes = [
+            # Escalation: unfixed hazards past their deadline.
+            models.Index(fields=["state", "deadline"], name="hazard_state_deadline_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.room} {self.get_kind_display()} ({self.get_state_display()})"
+
+
+class Confiscation(models.Model):
+    """An appliance taken from a room (没收): what, from whom, and when it was given back."""
+
+    hazard = models.ForeignKey(
+        Hazard, on_delete=models.PROTECT, related_name="confiscations", verbose_name=_("hazard")
+    )
+    item = models.CharField(_("what"), max_length=200)
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="confiscations",
+        verbose_name=_("from"),
+    )
+    taken_at = models.DateTimeField(_("taken at"))
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("taken by"),
+    )
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("returned by"),
+    )
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        verbose_name = _("confiscated appliance")
+        verbose_name_plural = _("confiscated appliances")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(returned_by__isnull=True) | Q(returned_at__isnull=False),
+                name="confiscation_returned_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.item} ({self.hazard.room})"

@@ -5,6 +5,7 @@ from apartments.views import buildings, dashboard, desk, kits, move_out, residen
 from apartments.views import condition_reports as condition_views
 from apartments.views import imports as import_views
 from apartments.views import inspections as inspection_views
+from apartments.views import rounds as round_views
 from apartments.views import safety as safety_views
 from apartments.views import stocktakes as stocktake_views
 
@@ -29,6 +30,40 @@ urlpatterns = [
         name="zero_report_file",
     ),
     path("safety/zero-reports/", safety_views.night_board, name="zero_report_board"),
+    # safety rounds and hazards: (routes of apartments/views/rounds.py go here)
+    path("safety/rounds/", round_views.round_choose, name="round_choose"),
+    path("safety/rounds/<int:building_id>/", round_views.safety_round, name="safety_round"),
+    path(
+        "safety/round-rooms/<int:pk>/record/",
+        round_views.round_room_record,
+        name="round_room_record",
+    ),
+    path("safety/round/<int:pk>/finish/", round_views.round_finish, name="round_finish"),
+    path("safety/hazards/", round_views.hazard_list, name="hazard_list"),
+    path("safety/hazards/<int:pk>/", round_views.hazard_detail, name="hazard_detail"),
+    path("safety/hazards/<int:pk>/rectify/", round_views.hazard_rectify, name="hazard_rectify"),
+    path(
+        "safety/hazards/<int:pk>/verify/",
+        round_views.hazard_recheck,
+        {"action": "verify"},
+        name="hazard_verify",
+    ),
+    path(
+        "safety/hazards/<int:pk>/reopen/",
+        round_views.hazard_recheck,
+        {"action": "reopen"},
+        name="hazard_reopen",
+    ),
+    path(
+        "safety/hazards/<int:pk>/confiscations/",
+        round_views.confiscation_create,
+        name="confiscation_create",
+    ),
+    path(
+        "safety/confiscations/<int:pk>/return/",
+        round_views.confiscation_return,
+        name="confiscation_return",
+    ),
     # desk and kits: (routes of apartments/views/desk.py and kits.py go here)
     path("desk/", desk.desk_choose, name="desk_choose"),
     path("desk/<int:building_id>/", desk.desk, name="desk"),

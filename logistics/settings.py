@@ -351,6 +351,12 @@ SPECTACULAR_SETTINGS = {
         "CategoryEnum": "apartments.models.Category",
         "RoomKindEnum": "apartments.models.RoomKind",
         "StayStatusEnum": "apartments.models.Stay.Status",
+        "RoundKindEnum": "apartments.models.RoundKind",
+        "RoundRoomStateEnum": "apartments.models.RoundRoom.State",
+        "HazardKindEnum": "apartments.models.HazardKind",
+        "ApplianceKindEnum": "apartments.models.ApplianceKind",
+        "HazardStateEnum": "apartments.models.Hazard.State",
+        "RoundRoomRecordStateEnum": [("ok", "ok"), ("findings", "findings")],
     },
 }
 
@@ -449,6 +455,42 @@ ZERO_REPORT_DEADLINE = env.str("ZERO_REPORT_DEADLINE", default="23:00")
 if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", ZERO_REPORT_DEADLINE):
     raise ImproperlyConfigured(
         f"ZERO_REPORT_DEADLINE must be a time such as 23:00, not {ZERO_REPORT_DEADLINE!r}."
+    )
+
+# Dorm safety rounds (apartments.rounds): every occupied room is checked at least every
+# SAFETY_ROOM_CHECK_DAYS days (rooms with an open hazard on every round).
+SAFETY_ROOM_CHECK_DAYS = env.int("SAFETY_ROOM_CHECK_DAYS", default=7)
+if not 1 <= SAFETY_ROOM_CHECK_DAYS <= 365:
+    raise ImproperlyConfigured(
+        f"SAFETY_ROOM_CHECK_DAYS must be a number of days from 1 to 365, "
+        f"not {SAFETY_ROOM_CHECK_DAYS!r}."
+    )
+# Days a hazard's room has to rectify it, by kind of hazard (the kinds of
+# apartments.models.HazardKind). The environment may change some, as "kind=days,kind=days":
+# SAFETY_HAZARD_DEADLINE_DAYS="banned_appliance=1,other=14".
+SAFETY_HAZARD_DEADLINE_DAYS = {
+    "banned_appliance": 1,
+    "blocked_exit": 1,
+    "smoking": 3,
+    "tampered_wiring": 2,
+    "extinguisher": 3,
+    "other": 7,
+}
+for _pair in filter(None, env.str("SAFETY_HAZARD_DEADLINE_DAYS", default="").split(",")):
+    _kind, _sep, _days = _pair.strip().partition("=")
+    if _kind not in SAFETY_HAZARD_DEADLINE_DAYS or not re.fullmatch(r"[0-9]{1,3}", _days.strip()):
+        raise ImproperlyConfigured(
+            "SAFETY_HAZARD_DEADLINE_DAYS must read kind=days,… with kinds among "
+            f"{', '.join(SAFETY_HAZARD_DEADLINE_DAYS)}, not {_pair!r}."
+        )
+    SAFETY_HAZARD_DEADLINE_DAYS[_kind] = int(_days)
+# A hazard still unfixed this many days after its deadline is escalated from the building's
+# managers (hazard_overdue) to the department head (hazard_escalated).
+SAFETY_HAZARD_ESCALATE_DAYS = env.int("SAFETY_HAZARD_ESCALATE_DAYS", default=3)
+if not 0 <= SAFETY_HAZARD_ESCALATE_DAYS <= 365:
+    raise ImproperlyConfigured(
+        "SAFETY_HAZARD_ESCALATE_DAYS must be a number of days from 0 to 365, "
+        f"not {SAFETY_HAZARD_ESCALATE_DAYS!r}."
     )
 
 # RoleGrant's unique scope uses NULLS NOT DISTINCT, which PostgreSQL (production, CI) enforces

@@ -168,9 +168,10 @@ def _queries(buildings: int) -> tuple[int, int, int]:
 def test_the_jobs_query_count_does_not_grow_with_the_buildings():
     small_first, small_second, small_third = _queries(3)
     Alert.objects.all().delete()
-    from apartments.models import Building, Stay, ZeroReport
+    from apartments.models import Building, SafetyRound, Stay, ZeroReport
 
     ZeroReport.objects.all().delete()
+    SafetyRound.objects.all().delete()
     Stay.objects.all().delete()
     Building.objects.all().delete()
     large_first, large_second, large_third = _queries(12)

@@ -106,14 +106,18 @@ def test_the_api_reads_json_and_says_so(schema):
     assert set(body["content"]) == {"application/json"}
 
 
-def test_only_filing_a_repair_takes_multipart_for_its_photos(schema):
+def test_only_the_operations_with_photos_take_multipart(schema):
     takes = {
         (path, method): set(operation["requestBody"]["content"])
         for path, method, operation in operations(schema)
         if "requestBody" in operation
     }
 
-    assert takes.pop(("/api/v1/tickets/", "post")) == {"application/json", "multipart/form-data"}
+    both = {"application/json", "multipart/form-data"}
+    # filing a repair, a finding on a safety round, a hazard rectified: each with its photo
+    assert takes.pop(("/api/v1/tickets/", "post")) == both
+    assert takes.pop(("/api/v1/safety-rounds/{id}/rooms/{room_id}/", "post")) == both
+    assert takes.pop(("/api/v1/hazards/{id}/rectify/", "post")) == both
     assert set(map(frozenset, takes.values())) == {frozenset({"application/json"})}
 
 

@@ -42,6 +42,11 @@ DATA_DEPENDENT = [
     "complaints_create",
     "move_out_requests_create",
     "zero_reports_create",
+    # what a room's record needs depends on its state and kind; rectify needs a note or a
+    # photo, reopen a note (each says so)
+    "safety_rounds_rooms_record",
+    "hazards_rectify",
+    "hazards_reopen",
     "inspections_list",
     "nonconformities_list",
     "move_in_summary_retrieve",

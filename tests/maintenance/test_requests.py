@@ -515,8 +515,9 @@ def test_a_students_home_query_count_does_not_grow(
         f.ticket(room=room, reporter=student, description=f"done {n}", status="closed")
     client.force_login(student)
     client.get("/")  # the bell's unread count is cached from here on
-    # session, user with role grants, then the home page's panels: the student's resident record
-    # with their room, the move-out notice for their year; repairs add none
-    with django_assert_num_queries(4):
+    # session, user with role grants, then the home page's panels: the safety findings in their
+    # room (none here, so no panel), the student's resident record with their room, the move-out
+    # notice for their year; repairs add none
+    with django_assert_num_queries(5):
         response = client.get("/")
     assert response.status_code == 200

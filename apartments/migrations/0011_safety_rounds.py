@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('apartments', '0009_zero_reports'),
+        ('apartments', '0010_arrival_tallies'),
         ('logistics', '0011_signin_guard'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

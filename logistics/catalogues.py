@@ -83,6 +83,7 @@ def fill_english(locale_dir: Path = LOCALE_DIR) -> int:
                 entry.msgstr = ""
                 entry.msgstr_plural = dict.fromkeys(entry.msgstr_plural, "")
                 entry.previous_msgid = entry.previous_msgid_plural = None
+                entry.previous_msgctxt = None  # msgfmt refuses a "#| msgctxt" left behind
             if entry.msgid_plural:
                 if not all(entry.msgstr_plural.values()):
                     entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}

@@ -8,6 +8,7 @@ from apartments.models import (
     KitCheck,
     KitItem,
     KitType,
+    LateReturn,
     Resident,
     Room,
     Stay,
@@ -193,3 +194,14 @@ class ZeroReportAdmin(ReadOnlyAdmin):
     date_hierarchy = "date"
     search_fields = ["building__code", "note"]
     list_select_related = ["building", "filed_by"]
+
+
+@admin.register(LateReturn)
+class LateReturnAdmin(ReadOnlyAdmin):
+    """Late returns are recorded at the building's desk (or the API), not here."""
+
+    list_display = ["night", "resident", "building", "returned_at", "recorded_by"]
+    list_filter = ["building__campus"]
+    date_hierarchy = "night"
+    search_fields = ["resident__student_id", "resident__name", "building__code"]
+    list_select_related = ["resident", "building", "recorded_by"]

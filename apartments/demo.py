@@ -1,7 +1,8 @@
 """The demo university's apartments: a dozen buildings on two campuses, a few thousand beds,
 residents of every category (with portal accounts), the dorm staff's building scopes, the room
-assets with their price list, this year's graduates on their way out, and a week of nightly
-zero reports with one missing.
+assets with their price list, this year's graduates on their way out, a week of late returns
+(one repeat offender, and the demo student once), and a week of nightly zero reports with one
+missing (each counting its night's late returns).
 
 The demo sits above what it seeds: it writes through the models and imports no feature module
 (apartments.assets and apartments.move_out do not import it either)."""
@@ -28,6 +29,7 @@ from apartments.models import (
     GenderPolicy,
     KitItem,
     KitType,
+    LateReturn,
     MoveOutNotice,
     MoveOutReason,
     MoveOutRequest,
@@ -579,6 +581,68 @@ ZERO_REPORT_INCIDENTS = [
 ]
 
 
+# Late returns of the last week: (building, index of the resident among its active stays,
+# nights back, local time of return, reason). A return after midnight belongs to the night
+# before (apartments.late_returns.night_of); the first of S01 has three this week: a repeat.
+LATE_RETURNS = [
+    ("S01", 0, 1, "23:20", "社团活动"),
+    ("S01", 0, 3, "23:45", "兼职"),
+    ("S01", 0, 5, "00:30", ""),
+    ("S01", 1, 1, "23:05", "图书馆自习"),
+    ("S02", 0, 2, "23:35", "看病"),
+    ("S02", 1, 4, "23:15", "家中有事"),
+]
+
+
+@demo_seeder(order=35)
+@transaction.atomic
+def seed_late_returns(log):
+    """Late returns over the last week in S01 and S02 (recorded by the shift lead), and one
+    for the demo student. Only on a database without any late return yet."""
+    if LateReturn.objects.exists():
+        log("safety: late returns kept")
+        return
+    today = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    recorder = User.objects.filter(username="shiftlead").first()
+    records = []
+    for code, index, back, clock, reason in LATE_RETURNS:
+        stays = list(
+            Stay.objects.filter(status=Stay.Status.ACTIVE, bed__room__building__code=code)
+            .exclude(resident__student_id=DEMO_STUDENT_ID)
+            .select_related("bed__room__building", "resident")
+            .order_by("resident__student_id")[:2]
+        )
+        if len(stays) <= index:
+            continue
+        records.append(_late_return(stays[index], today, back, clock, reason, recorder, tz))
+    demo = (
+        Stay.objects.filter(status=Stay.Status.ACTIVE, resident__student_id=DEMO_STUDENT_ID)
+        .select_related("bed__room__building", "resident")
+        .first()
+    )
+    if demo is not None:
+        records.append(_late_return(demo, today, 2, "23:25", "实验室加班", recorder, tz))
+    LateReturn.objects.bulk_create(records, ignore_conflicts=True)
+    log(f"safety: {len(records)} late returns")
+
+
+def _late_return(stay, today, back, clock, reason, recorder, tz) -> LateReturn:
+    night = today - dt.timedelta(days=back)
+    hours, minutes = (int(part) for part in clock.split(":"))
+    day = night + dt.timedelta(days=1) if hours < 6 else night
+    returned_at = timezone.make_aware(datetime.combine(day, dt.time(hours, minutes)), tz)
+    return LateReturn(
+        resident=stay.resident,
+        building=stay.bed.room.building,
+        night=night,
+        returned_at=returned_at,
+        reason=reason,
+        recorded_by=recorder,
+        recorded_at=returned_at + timedelta(minutes=2),
+    )
+
+
 @demo_seeder(order=40)
 @transaction.atomic
 def seed_zero_reports(log):
@@ -599,6 +663,9 @@ def seed_zero_reports(log):
     for username, _role, codes in BUILDING_STAFF:
         for code in codes:
             filers.setdefault(code, []).append(users.get(username))
+    late = {}
+    for building_id, night in LateReturn.objects.values_list("building_id", "night"):
+        late[building_id, night] = late.get((building_id, night), 0) + 1
     reports = []
     n = 0
     for building in Building.objects.order_by("campus__code", "code"):
@@ -618,6 +685,7 @@ def seed_zero_reports(log):
                     date=night,
                     nothing_to_report=not incident,
                     note=incident,
+                    late_returns=late.get((building.pk, night), 0),
                     filed_by=staff[n % len(staff)],
                     filed_at=min(filed_at, timezone.now()),
                 )

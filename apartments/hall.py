@@ -218,3 +218,23 @@ hall_entry(
     roles=BUILDING_VIEWERS,
     position=17,
 )
+
+hall_entry(
+    key="apartments.late_returns",
+    title=_("Late returns"),
+    description=_("Record residents coming back after hours; repeated late returns stand out."),
+    url_name="apartments:late_return_choose",
+    icon="moon-stars",
+    roles=BUILDING_VIEWERS,
+    position=18,
+)
+
+hall_entry(
+    key="apartments.my_late_returns",
+    title=_("My late returns"),
+    description=_("The late returns the desk of your building has recorded for you."),
+    url_name="apartments:my_late_returns",
+    icon="moon",
+    roles=(Role.STUDENT,),
+    position=6,
+)

@@ -902,3 +902,49 @@ class ZeroReport(models.Model):
 
     def __str__(self):
         return f"{self.building.code} {self.date}"
+
+
+class LateReturn(models.Model):
+    """A resident who came back to their building after hours (晚归), recorded by its desk.
+
+    A return belongs to a night: the date of the evening it started. One after midnight but
+    before SAFETY_NIGHT_ENDS (default 06:00, local) belongs to the night before
+    (apartments.late_returns.night_of). One record per resident and night: a second scan, or
+    two desks at once, records nothing more."""
+
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.PROTECT,
+        related_name="late_returns",
+        verbose_name=_("resident"),
+    )
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="late_returns", verbose_name=_("building")
+    )
+    night = models.DateField(_("night of"))
+    returned_at = models.DateTimeField(_("returned at"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("late return")
+        verbose_name_plural = _("late returns")
+        constraints = [
+            # One record per resident and night, even from two desks at once.
+            models.UniqueConstraint(fields=["resident", "night"], name="latereturn_one_per_night"),
+        ]
+        indexes = [
+            # The night's list of a building and the zero report's count.
+            models.Index(fields=["building", "night"], name="latereturn_building_night_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.resident.student_id} {self.night}"

@@ -5,6 +5,7 @@ from apartments.views import buildings, dashboard, desk, kits, move_out, residen
 from apartments.views import condition_reports as condition_views
 from apartments.views import imports as import_views
 from apartments.views import inspections as inspection_views
+from apartments.views import late_returns as late_return_views
 from apartments.views import safety as safety_views
 from apartments.views import stocktakes as stocktake_views
 
@@ -29,6 +30,18 @@ urlpatterns = [
         name="zero_report_file",
     ),
     path("safety/zero-reports/", safety_views.night_board, name="zero_report_board"),
+    path("safety/late-returns/", late_return_views.late_return_choose, name="late_return_choose"),
+    path(
+        "safety/late-returns/<int:building_id>/",
+        late_return_views.late_return_night,
+        name="late_returns",
+    ),
+    path(
+        "safety/late-returns/<int:building_id>/record/",
+        late_return_views.late_return_record,
+        name="late_return_record",
+    ),
+    path("safety/my-late-returns/", late_return_views.my_late_returns, name="my_late_returns"),
     # desk and kits: (routes of apartments/views/desk.py and kits.py go here)
     path("desk/", desk.desk_choose, name="desk_choose"),
     path("desk/<int:building_id>/", desk.desk, name="desk"),

@@ -451,6 +451,25 @@ if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", ZERO_REPORT_DEADLINE):
         f"ZERO_REPORT_DEADLINE must be a time such as 23:00, not {ZERO_REPORT_DEADLINE!r}."
     )
 
+# Late returns (晚归): a return before SAFETY_NIGHT_ENDS (local HH:MM) belongs to the night
+# before; a resident with SAFETY_LATE_RETURN_REPEAT or more late returns in the current term
+# stands out. Terms start on the SAFETY_TERM_STARTS days of every year (MM-DD, comma-separated;
+# default the autumn term on 1 September and the spring term on 15 February).
+SAFETY_NIGHT_ENDS = env.str("SAFETY_NIGHT_ENDS", default="06:00")
+if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", SAFETY_NIGHT_ENDS):
+    raise ImproperlyConfigured(
+        f"SAFETY_NIGHT_ENDS must be a time such as 06:00, not {SAFETY_NIGHT_ENDS!r}."
+    )
+SAFETY_LATE_RETURN_REPEAT = env.int("SAFETY_LATE_RETURN_REPEAT", default=3)
+if SAFETY_LATE_RETURN_REPEAT < 1:
+    raise ImproperlyConfigured("SAFETY_LATE_RETURN_REPEAT must be 1 or more.")
+SAFETY_TERM_STARTS = env.list("SAFETY_TERM_STARTS", default=["02-15", "09-01"])
+for _start in SAFETY_TERM_STARTS:
+    if not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])", _start):
+        raise ImproperlyConfigured(
+            f"SAFETY_TERM_STARTS must list days such as 09-01, not {_start!r}."
+        )
+
 # RoleGrant's unique scope uses NULLS NOT DISTINCT, which PostgreSQL (production, CI) enforces
 # and SQLite (the zero-setup development default) cannot; Django warns about the latter only.
 SILENCED_SYSTEM_CHECKS = ["models.W047"]

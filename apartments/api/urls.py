@@ -3,6 +3,7 @@
 from django.urls import path
 
 from apartments.api import checkins, lists
+from apartments.api import late_returns as late_returns_api
 from apartments.api import move_out as move_out_api
 from apartments.api import safety as safety_api
 
@@ -22,6 +23,11 @@ urlpatterns = [
     ),
     # dorm safety: (routes of apartments/api/safety.py go here)
     path("zero-reports/", safety_api.ZeroReportListCreate.as_view(), name="api-zero-reports"),
+    path(
+        "late-returns/",
+        late_returns_api.LateReturnListCreate.as_view(),
+        name="api-late-returns",
+    ),
     # summary and lists: (routes of apartments/api/summary.py and lists.py go here)
     path("move-in/summary/", lists.MoveInSummary.as_view(), name="api-move-in-summary"),
     path("buildings/", lists.BuildingList.as_view(), name="api-buildings"),

@@ -5,6 +5,8 @@ from apartments.models import (
     BedKit,
     Building,
     BuildingAssignment,
+    FireEquipment,
+    FireEquipmentCheck,
     KitCheck,
     KitItem,
     KitType,
@@ -205,3 +207,22 @@ class LateReturnAdmin(ReadOnlyAdmin):
     date_hierarchy = "night"
     search_fields = ["resident__student_id", "resident__name", "building__code"]
     list_select_related = ["resident", "building", "recorded_by"]
+
+
+@admin.register(FireEquipment)
+class FireEquipmentAdmin(admin.ModelAdmin):
+    """The back office enters and retires a building's fire equipment here; the monthly checks
+    are recorded on the portal's pages."""
+
+    list_display = ["code", "building", "floor", "kind", "next_inspection", "expires_on"]
+    list_filter = ["kind", "building__campus"]
+    search_fields = ["code", "location", "building__code"]
+    list_select_related = ["building"]
+
+
+@admin.register(FireEquipmentCheck)
+class FireEquipmentCheckAdmin(ReadOnlyAdmin):
+    list_display = ["equipment", "checked_on", "ok", "checked_by"]
+    list_filter = ["ok"]
+    date_hierarchy = "checked_on"
+    list_select_related = ["equipment__building", "checked_by"]

@@ -1,7 +1,8 @@
 """The demo university's apartments: a dozen buildings on two campuses, a few thousand beds,
 residents of every category (with portal accounts), the dorm staff's building scopes, the room
 assets with their price list, this year's graduates on their way out, a week of late returns
-(one repeat offender, and the demo student once), and a week of nightly zero reports with one
+(one repeat offender, and the demo student once), fire equipment on every floor (some of it
+expired, expiring or overdue for its check), and a week of nightly zero reports with one
 missing (each counting its night's late returns).
 
 The demo sits above what it seeds: it writes through the models and imports no feature module
@@ -25,6 +26,8 @@ from apartments.models import (
     Building,
     BuildingAssignment,
     Category,
+    FireEquipment,
+    FireEquipmentCheck,
     Gender,
     GenderPolicy,
     KitItem,
@@ -641,6 +644,73 @@ def _late_return(stay, today, back, clock, reason, recorder, tz) -> LateReturn:
         recorded_by=recorder,
         recorded_at=returned_at + timedelta(minutes=2),
     )
+
+
+# Fire equipment that needs attention: (building, code, days to its next check, days to its
+# expiry). Everything else is in order, checked a week ago.
+FIRE_EQUIPMENT_DUE = {
+    ("S01", "MH-S01-2"): (-3, 300),  # overdue for its monthly check
+    ("S01", "MH-S01-3"): (20, 12),  # expiring in 12 days
+    ("S01", "MH-S01-5"): (20, -5),  # expired
+    ("S02", "MH-S02-4"): (20, 25),  # expiring
+}
+
+
+@demo_seeder(order=36)
+@transaction.atomic
+def seed_fire_equipment(log):
+    """An extinguisher on every floor of every building and a hydrant on the ground floor,
+    checked a week ago by the shift lead; a few expired, expiring or overdue (which the
+    nightly job's first run turns into their buildings' fire_equipment_due alerts). Only on a
+    database without any fire equipment yet."""
+    if FireEquipment.objects.exists():
+        log("safety: fire equipment kept")
+        return
+    today = timezone.localdate()
+    checker = User.objects.filter(username="shiftlead").first()
+    items = []
+    for building in Building.objects.order_by("campus__code", "code"):
+        for floor in range(1, building.floors + 1):
+            code = f"MH-{building.code}-{floor}"
+            next_in, expires_in = FIRE_EQUIPMENT_DUE.get((building.code, code), (23, 400 + floor))
+            items.append(
+                FireEquipment(
+                    building=building,
+                    floor=floor,
+                    kind=FireEquipment.Kind.EXTINGUISHER,
+                    code=code,
+                    location=f"{floor}楼楼梯口",
+                    next_inspection=today + dt.timedelta(days=next_in),
+                    expires_on=today + dt.timedelta(days=expires_in),
+                )
+            )
+        items.append(
+            FireEquipment(
+                building=building,
+                floor=1,
+                kind=FireEquipment.Kind.HYDRANT,
+                code=f"XHS-{building.code}-1",
+                location="1楼大厅",
+                next_inspection=today + dt.timedelta(days=23),
+            )
+        )
+    FireEquipment.objects.bulk_create(items, ignore_conflicts=True)
+    checked_at = timezone.now() - dt.timedelta(days=7)
+    FireEquipmentCheck.objects.bulk_create(
+        [
+            FireEquipmentCheck(
+                equipment=item,
+                checked_on=timezone.localdate(checked_at),
+                checked_at=checked_at,
+                checked_by=checker,
+                ok=item.code != "MH-S01-5",
+                note="" if item.code != "MH-S01-5" else "已过期，已报后勤更换。",
+            )
+            for item in FireEquipment.objects.all()
+        ],
+        ignore_conflicts=True,
+    )
+    log(f"safety: {len(items)} fire equipment items")
 
 
 @demo_seeder(order=40)

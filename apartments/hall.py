@@ -238,3 +238,13 @@ hall_entry(
     roles=(Role.STUDENT,),
     position=6,
 )
+
+hall_entry(
+    key="apartments.fire_equipment",
+    title=_("Fire equipment"),
+    description=_("Extinguishers and hydrants by floor: monthly checks, expiry dates."),
+    url_name="apartments:fire_equipment_choose",
+    icon="fire",
+    roles=BUILDING_VIEWERS,
+    position=19,
+)

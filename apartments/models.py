@@ -948,3 +948,85 @@ class LateReturn(models.Model):
 
     def __str__(self):
         return f"{self.resident.student_id} {self.night}"
+
+
+class FireEquipment(models.Model):
+    """An extinguisher (灭火器), a hydrant (消火栓) or other fire equipment of a building, with
+    the date of its next monthly check and its expiry (apartments.fire_equipment)."""
+
+    class Kind(models.TextChoices):
+        EXTINGUISHER = "extinguisher", _("Fire extinguisher")
+        HYDRANT = "hydrant", _("Fire hydrant")
+        OTHER = "other", _("Other fire equipment")
+
+    building = models.ForeignKey(
+        Building,
+        on_delete=models.PROTECT,
+        related_name="fire_equipment",
+        verbose_name=_("building"),
+    )
+    floor = models.SmallIntegerField(_("floor"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    code = models.CharField(_("code"), max_length=40, help_text=_("The number on its label."))
+    location = models.CharField(
+        _("location"), max_length=200, blank=True, help_text=_("Where it is, e.g. by room 305.")
+    )
+    next_inspection = models.DateField(_("next inspection"))
+    expires_on = models.DateField(
+        _("expires on"),
+        null=True,
+        blank=True,
+        help_text=_("Empty for equipment that does not expire."),
+    )
+
+    class Meta:
+        ordering = ["building", "floor", "code"]
+        verbose_name = _("fire equipment")
+        verbose_name_plural = _("fire equipment")
+        constraints = [
+            models.UniqueConstraint(fields=["building", "code"], name="fireequipment_unique_code"),
+        ]
+        indexes = [
+            # The nightly job's due and expiring equipment.
+            models.Index(fields=["next_inspection"], name="fireequipment_next_idx"),
+            models.Index(fields=["expires_on"], name="fireequipment_expiry_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.building.code} {self.code}"
+
+
+class FireEquipmentCheck(models.Model):
+    """One monthly check of a piece of fire equipment: fine, or an issue with a note."""
+
+    equipment = models.ForeignKey(
+        FireEquipment,
+        on_delete=models.PROTECT,
+        related_name="checks",
+        verbose_name=_("fire equipment"),
+    )
+    checked_on = models.DateField(_("checked on"))
+    checked_at = models.DateTimeField(_("checked at"))
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked by"),
+    )
+    ok = models.BooleanField(_("in order"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("fire equipment check")
+        verbose_name_plural = _("fire equipment checks")
+        constraints = [
+            # One check per item and day: a double tap records once.
+            models.UniqueConstraint(
+                fields=["equipment", "checked_on"], name="fireequipmentcheck_one_per_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.equipment} {self.checked_on}"

@@ -3,6 +3,7 @@ from django.urls import path
 from apartments.views import assets as asset_views
 from apartments.views import buildings, dashboard, desk, kits, move_out, residents
 from apartments.views import condition_reports as condition_views
+from apartments.views import fire_equipment as fire_views
 from apartments.views import imports as import_views
 from apartments.views import inspections as inspection_views
 from apartments.views import late_returns as late_return_views
@@ -42,6 +43,17 @@ urlpatterns = [
         name="late_return_record",
     ),
     path("safety/my-late-returns/", late_return_views.my_late_returns, name="my_late_returns"),
+    path("safety/fire-equipment/", fire_views.fire_equipment_choose, name="fire_equipment_choose"),
+    path(
+        "safety/fire-equipment/<int:building_id>/",
+        fire_views.fire_equipment_list,
+        name="fire_equipment",
+    ),
+    path(
+        "safety/fire-equipment/items/<int:pk>/check/",
+        fire_views.fire_equipment_check,
+        name="fire_equipment_check",
+    ),
     # desk and kits: (routes of apartments/views/desk.py and kits.py go here)
     path("desk/", desk.desk_choose, name="desk_choose"),
     path("desk/<int:building_id>/", desk.desk, name="desk"),

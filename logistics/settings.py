@@ -470,6 +470,16 @@ for _start in SAFETY_TERM_STARTS:
             f"SAFETY_TERM_STARTS must list days such as 09-01, not {_start!r}."
         )
 
+# Fire equipment: the monthly check sets the next one SAFETY_FIRE_CHECK_DAYS later; equipment
+# expiring within SAFETY_FIRE_EXPIRY_WARN_DAYS (or expired, or overdue for its check) raises
+# the building's fire_equipment_due alert at night.
+SAFETY_FIRE_CHECK_DAYS = env.int("SAFETY_FIRE_CHECK_DAYS", default=30)
+SAFETY_FIRE_EXPIRY_WARN_DAYS = env.int("SAFETY_FIRE_EXPIRY_WARN_DAYS", default=30)
+if SAFETY_FIRE_CHECK_DAYS < 1 or SAFETY_FIRE_EXPIRY_WARN_DAYS < 0:
+    raise ImproperlyConfigured(
+        "SAFETY_FIRE_CHECK_DAYS must be 1 or more and SAFETY_FIRE_EXPIRY_WARN_DAYS 0 or more."
+    )
+
 # RoleGrant's unique scope uses NULLS NOT DISTINCT, which PostgreSQL (production, CI) enforces
 # and SQLite (the zero-setup development default) cannot; Django warns about the latter only.
 SILENCED_SYSTEM_CHECKS = ["models.W047"]

@@ -7,6 +7,7 @@ from apartments.models import (
     BuildingAssignment,
     FireEquipment,
     FireEquipmentCheck,
+    Handover,
     KitCheck,
     KitItem,
     KitType,
@@ -226,3 +227,13 @@ class FireEquipmentCheckAdmin(ReadOnlyAdmin):
     list_filter = ["ok"]
     date_hierarchy = "checked_on"
     list_select_related = ["equipment__building", "checked_by"]
+
+
+@admin.register(Handover)
+class HandoverAdmin(ReadOnlyAdmin):
+    """Written and acknowledged on the portal; acknowledged ones the database keeps read-only."""
+
+    list_display = ["building", "written_at", "outgoing", "incoming", "acknowledged_at"]
+    list_filter = ["building__campus"]
+    date_hierarchy = "written_at"
+    list_select_related = ["building", "outgoing", "incoming"]

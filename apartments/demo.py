@@ -2,7 +2,8 @@
 residents of every category (with portal accounts), the dorm staff's building scopes, the room
 assets with their price list, this year's graduates on their way out, a week of late returns
 (one repeat offender, and the demo student once), fire equipment on every floor (some of it
-expired, expiring or overdue for its check), and a week of nightly zero reports with one
+expired, expiring or overdue for its check), shift hand-overs of S01 (the latest still waiting
+for its acknowledgement), and a week of nightly zero reports with one
 missing (each counting its night's late returns).
 
 The demo sits above what it seeds: it writes through the models and imports no feature module
@@ -30,6 +31,7 @@ from apartments.models import (
     FireEquipmentCheck,
     Gender,
     GenderPolicy,
+    Handover,
     KitItem,
     KitType,
     LateReturn,
@@ -711,6 +713,64 @@ def seed_fire_equipment(log):
         ignore_conflicts=True,
     )
     log(f"safety: {len(items)} fire equipment items")
+
+
+HANDOVER_ITEMS = [
+    "305室热得快已暂扣，待复查\n2楼东侧水管滴水，已报修（维修单待派工）",
+    "412室学生发烧，已通知辅导员，夜间关注",
+    "",
+]
+
+
+@demo_seeder(order=37)
+@transaction.atomic
+def seed_handovers(log):
+    """The last three days' hand-overs of S01 between the manager and the shift lead,
+    acknowledged, and tonight's, written five hours ago and still waiting (it stands out).
+    Only on a database without any hand-over yet."""
+    if Handover.objects.exists():
+        log("safety: hand-overs kept")
+        return
+    users = {u.username: u for u in User.objects.filter(username__in=["manager", "shiftlead"])}
+    building = Building.objects.filter(code="S01").first()
+    if building is None or len(users) < 2:
+        return
+    now = timezone.now()
+    records = []
+    for back in (3, 2, 1):
+        written = now - dt.timedelta(days=back, hours=5)
+        outgoing, incoming = (
+            (users["shiftlead"], users["manager"])
+            if back % 2
+            else (users["manager"], users["shiftlead"])
+        )
+        records.append(
+            Handover(
+                building=building,
+                outgoing=outgoing,
+                incoming=incoming,
+                written_at=written,
+                open_items=HANDOVER_ITEMS[back - 1],
+                keys_counted=384,
+                equipment_counted=7,
+                acknowledged_by=incoming,
+                acknowledged_at=written + dt.timedelta(minutes=20),
+            )
+        )
+    records.append(
+        Handover(
+            building=building,
+            outgoing=users["shiftlead"],
+            incoming=users["manager"],
+            written_at=now - dt.timedelta(hours=5),
+            open_items=HANDOVER_ITEMS[0],
+            keys_counted=384,
+            equipment_counted=7,
+            notes="夜班巡查正常，消防通道畅通。",
+        )
+    )
+    Handover.objects.bulk_create(records)
+    log(f"safety: {len(records)} hand-overs, 1 waiting")
 
 
 @demo_seeder(order=40)

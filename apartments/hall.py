@@ -248,3 +248,13 @@ hall_entry(
     roles=BUILDING_VIEWERS,
     position=19,
 )
+
+hall_entry(
+    key="apartments.handovers",
+    title=_("Shift hand-over"),
+    description=_("Hand the shift over: open items, keys and equipment counted; acknowledge."),
+    url_name="apartments:handover_choose",
+    icon="arrow-left-right",
+    roles=BUILDING_VIEWERS,
+    position=18,
+)

@@ -1030,3 +1030,71 @@ class FireEquipmentCheck(models.Model):
 
     def __str__(self):
         return f"{self.equipment} {self.checked_on}"
+
+
+class Handover(models.Model):
+    """A shift hand-over (交接班) of a building: the outgoing shift lead writes what the next
+    shift must know (open items, keys and equipment counted, notes); the incoming lead
+    acknowledges it, after which it is read-only: the service refuses any change and, on
+    PostgreSQL, so does the database (a trigger, migration 0013)."""
+
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="handovers", verbose_name=_("building")
+    )
+    outgoing = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("outgoing shift lead"),
+    )
+    incoming = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("incoming shift lead"),
+    )
+    written_at = models.DateTimeField(_("written at"))
+    open_items = models.TextField(
+        _("open items"),
+        blank=True,
+        help_text=_("One per line: hazards, repairs waiting, residents to follow up."),
+    )
+    keys_counted = models.PositiveIntegerField(_("keys counted"))
+    equipment_counted = models.PositiveIntegerField(_("equipment counted"))
+    notes = models.TextField(_("notes"), blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("shift hand-over")
+        verbose_name_plural = _("shift hand-overs")
+        constraints = [
+            # One hand-over waiting per building: a double tap (or two phones) writes once.
+            models.UniqueConstraint(
+                fields=["building"],
+                condition=Q(acknowledged_at__isnull=True),
+                name="handover_one_pending_per_building",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
+                | Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
+                name="handover_acknowledged_by_and_at",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["building", "-written_at"], name="handover_building_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.building.code} {self.written_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def open_item_lines(self) -> list[str]:
+        return [line.strip() for line in self.open_items.splitlines() if line.strip()]

@@ -4,6 +4,7 @@ from apartments.views import assets as asset_views
 from apartments.views import buildings, dashboard, desk, kits, move_out, residents
 from apartments.views import condition_reports as condition_views
 from apartments.views import fire_equipment as fire_views
+from apartments.views import handovers as handover_views
 from apartments.views import imports as import_views
 from apartments.views import inspections as inspection_views
 from apartments.views import late_returns as late_return_views
@@ -48,6 +49,17 @@ urlpatterns = [
         "safety/fire-equipment/<int:building_id>/",
         fire_views.fire_equipment_list,
         name="fire_equipment",
+    ),
+    path("safety/handovers/", handover_views.handover_choose, name="handover_choose"),
+    path("safety/handovers/<int:building_id>/", handover_views.handover_list, name="handovers"),
+    path(
+        "safety/handovers/<int:building_id>/new/", handover_views.handover_new, name="handover_new"
+    ),
+    path("safety/handovers/h/<int:pk>/", handover_views.handover_detail, name="handover_detail"),
+    path(
+        "safety/handovers/h/<int:pk>/acknowledge/",
+        handover_views.handover_acknowledge,
+        name="handover_acknowledge",
     ),
     path(
         "safety/fire-equipment/items/<int:pk>/check/",

@@ -480,6 +480,12 @@ if SAFETY_FIRE_CHECK_DAYS < 1 or SAFETY_FIRE_EXPIRY_WARN_DAYS < 0:
         "SAFETY_FIRE_CHECK_DAYS must be 1 or more and SAFETY_FIRE_EXPIRY_WARN_DAYS 0 or more."
     )
 
+# Shift hand-over: one still waiting for the incoming lead's acknowledgement after this many
+# hours stands out on the building's hand-over page.
+SAFETY_HANDOVER_STALE_HOURS = env.int("SAFETY_HANDOVER_STALE_HOURS", default=2)
+if SAFETY_HANDOVER_STALE_HOURS < 1:
+    raise ImproperlyConfigured("SAFETY_HANDOVER_STALE_HOURS must be 1 or more.")
+
 # RoleGrant's unique scope uses NULLS NOT DISTINCT, which PostgreSQL (production, CI) enforces
 # and SQLite (the zero-setup development default) cannot; Django warns about the latter only.
 SILENCED_SYSTEM_CHECKS = ["models.W047"]

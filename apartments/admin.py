@@ -1,6 +1,8 @@
 from django.contrib import admin
 
 from apartments.models import (
+    AgreementSignature,
+    AgreementText,
     Bed,
     BedKit,
     Building,
@@ -237,3 +239,26 @@ class HandoverAdmin(ReadOnlyAdmin):
     list_filter = ["building__campus"]
     date_hierarchy = "written_at"
     list_select_related = ["building", "outgoing", "incoming"]
+
+
+@admin.register(AgreementText)
+class AgreementTextAdmin(admin.ModelAdmin):
+    """The back office publishes each level's agreement text per year; a change of wording is
+    a new version (a new row), so that signatures keep naming what was signed."""
+
+    list_display = ["level", "year", "version", "title", "published_at"]
+    list_filter = ["level", "year"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A published text that has been signed is never reworded: publish a new version.
+        if obj is not None and obj.signatures.exists():
+            return ["level", "year", "version", "title", "title_en", "text", "text_en"]
+        return []
+
+
+@admin.register(AgreementSignature)
+class AgreementSignatureAdmin(ReadOnlyAdmin):
+    list_display = ["signer", "agreement", "building", "signed_at", "on_paper", "recorded_by"]
+    list_filter = ["on_paper", "agreement__level", "agreement__year"]
+    search_fields = ["signer__username"]
+    list_select_related = ["signer", "agreement", "building", "recorded_by"]

@@ -3,7 +3,8 @@ residents of every category (with portal accounts), the dorm staff's building sc
 assets with their price list, this year's graduates on their way out, a week of late returns
 (one repeat offender, and the demo student once), fire equipment on every floor (some of it
 expired, expiring or overdue for its check), shift hand-overs of S01 (the latest still waiting
-for its acknowledgement), and a week of nightly zero reports with one
+for its acknowledgement), this year's safety responsibility agreements with some signed (in the
+portal and on paper) and many not, and a week of nightly zero reports with one
 missing (each counting its night's late returns).
 
 The demo sits above what it seeds: it writes through the models and imports no feature module
@@ -19,6 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from apartments.models import (
+    AgreementLevel,
+    AgreementSignature,
+    AgreementText,
     Asset,
     AssetCondition,
     AssetType,
@@ -771,6 +775,103 @@ def seed_handovers(log):
     )
     Handover.objects.bulk_create(records)
     log(f"safety: {len(records)} hand-overs, 1 waiting")
+
+
+AGREEMENT_TEXTS = {
+    AgreementLevel.CENTER_DEPARTMENT: (
+        "后勤服务总公司与各中心安全责任状",
+        "Safety agreement: the logistics group with its departments",
+        "一、中心主任为本中心安全第一责任人。\n二、每月组织一次安全检查，隐患限期整改。",
+        "1. The head of each department answers for its safety.\n"
+        "2. A safety inspection every month; hazards fixed by their deadline.",
+    ),
+    AgreementLevel.DEPARTMENT_MANAGER: (
+        "公寓中心与楼长安全责任状",
+        "Safety agreement: the apartment center with each building manager",
+        "一、楼长为本楼安全第一责任人。\n二、落实日检、夜检和零报告制度。",
+        "1. The building manager answers for the building's safety.\n"
+        "2. Day and night checks and the nightly zero report, every day.",
+    ),
+    AgreementLevel.MANAGER_STAFF: (
+        "楼长与服务员安全责任状",
+        "Safety agreement: the building manager with the service staff",
+        "一、执行24小时领班制度和交接班制度。\n二、发现隐患立即报告。",
+        "1. Keep the 24-hour shift-lead system and the shift hand-over.\n"
+        "2. Report every hazard at once.",
+    ),
+    AgreementLevel.MANAGER_STUDENT: (
+        "学生公寓安全责任书",
+        "Student apartment safety agreement",
+        "一、不使用违禁电器（热得快、电热毯、电炉等）。\n二、不在寝室吸烟，不堵塞消防通道。\n"
+        "三、按时归寝，晚归须登记。",
+        "1. No banned appliances (immersion heaters, electric blankets, hot plates…).\n"
+        "2. No smoking in rooms; never block a fire exit.\n"
+        "3. Be back on time; a late return is recorded.",
+    ),
+}
+
+
+@demo_seeder(order=38)
+@transaction.atomic
+def seed_agreements(log):
+    """This year's agreement text of every level; the manager has signed theirs, the shift
+    lead not yet; in S01 every third resident has signed in the portal and every fifth on paper
+    at the desk; the demo student has not (they sign from their room page). Only on a database
+    without any agreement text yet."""
+    if AgreementText.objects.exists():
+        log("safety: agreements kept")
+        return
+    now = timezone.now()
+    year = timezone.localdate().year
+    texts = {
+        level: AgreementText.objects.create(
+            level=level,
+            year=year,
+            version=1,
+            title=title,
+            title_en=title_en,
+            text=text,
+            text_en=text_en,
+            published_at=now - dt.timedelta(days=30),
+        )
+        for level, (title, title_en, text, text_en) in AGREEMENT_TEXTS.items()
+    }
+    users = {u.username: u for u in User.objects.filter(username__in=["manager", "shiftlead"])}
+    signatures = []
+    manager = users.get("manager")
+    s01 = Building.objects.filter(code="S01").first()
+    if manager is not None:
+        signatures.append(
+            AgreementSignature(
+                agreement=texts[AgreementLevel.DEPARTMENT_MANAGER],
+                signer=manager,
+                building=s01,
+                signed_at=now - dt.timedelta(days=20),
+            )
+        )
+    stays = (
+        Stay.objects.filter(status=Stay.Status.ACTIVE, bed__room__building=s01)
+        .exclude(resident__student_id=DEMO_STUDENT_ID)
+        .exclude(resident__user__isnull=True)
+        .select_related("resident")
+        .order_by("resident__student_id")
+    )
+    for n, stay in enumerate(stays):
+        on_paper = n % 5 == 0
+        if n % 3 and not on_paper:
+            continue
+        signatures.append(
+            AgreementSignature(
+                agreement=texts[AgreementLevel.MANAGER_STUDENT],
+                signer_id=stay.resident.user_id,
+                building=s01,
+                signed_at=now - dt.timedelta(days=10, minutes=n),
+                on_paper=on_paper,
+                recorded_by=users.get("shiftlead") if on_paper else None,
+            )
+        )
+    AgreementSignature.objects.bulk_create(signatures, ignore_conflicts=True)
+    log(f"safety: {len(texts)} agreement texts, {len(signatures)} signatures")
 
 
 @demo_seeder(order=40)

@@ -258,3 +258,23 @@ hall_entry(
     roles=BUILDING_VIEWERS,
     position=18,
 )
+
+hall_entry(
+    key="apartments.agreements_mine",
+    title=_("My safety agreements"),
+    description=_("Read and sign this year's safety responsibility agreement."),
+    url_name="apartments:agreements_mine",
+    icon="pen",
+    roles=(Role.STUDENT, Role.DORM_MANAGER, Role.SHIFT_LEAD, Role.DEPARTMENT_HEAD),
+    position=7,
+)
+
+hall_entry(
+    key="apartments.agreements_board",
+    title=_("Safety agreements coverage"),
+    description=_("Who has not signed, per building and level; export to Excel."),
+    url_name="apartments:agreements_board",
+    icon="file-earmark-check",
+    roles=BUILDING_VIEWERS,
+    position=19,
+)

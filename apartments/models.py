@@ -1098,3 +1098,88 @@ class Handover(models.Model):
     @property
     def open_item_lines(self) -> list[str]:
         return [line.strip() for line in self.open_items.splitlines() if line.strip()]
+
+
+class AgreementLevel(models.TextChoices):
+    """The levels at which safety responsibility agreements (安全责任状) are signed."""
+
+    CENTER_DEPARTMENT = "center_department", _("Center → department")
+    DEPARTMENT_MANAGER = "department_manager", _("Department → building manager")
+    MANAGER_STAFF = "manager_staff", _("Building manager → service staff")
+    MANAGER_STUDENT = "manager_student", _("Building manager → student")
+
+
+class AgreementText(models.Model):
+    """The text of a level's responsibility agreement for a year, versioned, in both
+    languages. A new version is a new row; signatures name the version they signed."""
+
+    level = models.CharField(_("level"), max_length=30, choices=AgreementLevel.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    title = models.CharField(_("title (Chinese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    text = models.TextField(_("text (Chinese)"))
+    text_en = models.TextField(_("text (English)"), blank=True)
+    published_at = models.DateTimeField(_("published at"))
+
+    class Meta:
+        ordering = ["-year", "level", "-version"]
+        verbose_name = _("responsibility agreement text")
+        verbose_name_plural = _("responsibility agreement texts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "year", "version"], name="agreementtext_unique_version"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_level_display()} {self.year} v{self.version}"
+
+
+class AgreementSignature(models.Model):
+    """Someone's signature of an agreement text: in the portal, or on paper recorded at the
+    desk by `recorded_by`. One per person and version (a double tap signs once)."""
+
+    agreement = models.ForeignKey(
+        AgreementText,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        verbose_name=_("agreement"),
+    )
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="agreement_signatures",
+        verbose_name=_("signer"),
+    )
+    # The building the signer signed for (the building levels), for the coverage board.
+    building = models.ForeignKey(
+        Building,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agreement_signatures",
+        verbose_name=_("building"),
+    )
+    signed_at = models.DateTimeField(_("signed at"))
+    on_paper = models.BooleanField(_("signed on paper"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("agreement signature")
+        verbose_name_plural = _("agreement signatures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "signer"], name="agreementsignature_once_per_version"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.signer} {self.agreement}"

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from apartments.views import agreements as agreement_views
 from apartments.views import assets as asset_views
 from apartments.views import buildings, dashboard, desk, kits, move_out, residents
 from apartments.views import condition_reports as condition_views
@@ -49,6 +50,24 @@ urlpatterns = [
         "safety/fire-equipment/<int:building_id>/",
         fire_views.fire_equipment_list,
         name="fire_equipment",
+    ),
+    path("safety/agreements/", agreement_views.agreements_mine, name="agreements_mine"),
+    path("safety/agreements/<int:pk>/sign/", agreement_views.agreement_sign, name="agreement_sign"),
+    path("safety/agreements/coverage/", agreement_views.coverage_board, name="agreements_board"),
+    path(
+        "safety/agreements/coverage/export.xlsx",
+        agreement_views.coverage_export,
+        name="agreements_export",
+    ),
+    path(
+        "safety/agreements/coverage/<int:building_id>/",
+        agreement_views.coverage_building,
+        name="agreements_building",
+    ),
+    path(
+        "safety/agreements/coverage/<int:building_id>/paper/",
+        agreement_views.paper_signature,
+        name="agreements_paper",
     ),
     path("safety/handovers/", handover_views.handover_choose, name="handover_choose"),
     path("safety/handovers/<int:building_id>/", handover_views.handover_list, name="handovers"),

@@ -140,6 +140,25 @@ def mine(user) -> list[MyAgreement]:
     return result
 
 
+def student_agreement(user, stay: Stay) -> MyAgreement | None:
+    """The student level for a resident's room page: this year's text and their signature, in
+    two queries (the stay is known)."""
+    text = current_text(AgreementLevel.MANAGER_STUDENT)
+    if text is None:
+        return None
+    signature = (
+        AgreementSignature.objects.filter(
+            signer_id=user.pk,
+            agreement__level=AgreementLevel.MANAGER_STUDENT,
+            agreement__year=text.year,
+        )
+        .order_by("-signed_at")
+        .first()
+    )
+    duty = Duty(AgreementLevel.MANAGER_STUDENT, stay.bed.room.building)
+    return MyAgreement(duty, text, signature)
+
+
 # --- Signing ---------------------------------------------------------------------------------
 
 

@@ -63,6 +63,15 @@ def building_handovers(building: Building, *, limit: int = 20) -> list[Handover]
     )
 
 
+def pending_of(building: Building) -> Handover | None:
+    """The building's hand-over waiting for its acknowledgement, if any (at most one)."""
+    return (
+        Handover.objects.filter(building=building, acknowledged_at__isnull=True)
+        .select_related("incoming")
+        .first()
+    )
+
+
 def incoming_candidates(building: Building, actor) -> QuerySet[User]:
     """Who may take over: the building's dorm managers and shift leads, but not the writer."""
     return (

@@ -3,7 +3,6 @@
 from django.shortcuts import render
 
 from apartments import agreements, selectors
-from apartments.models import AgreementLevel
 from apartments.views.condition_reports import resident_context
 from logistics.access import role_required
 from logistics.models import Role
@@ -17,16 +16,18 @@ def my_room(request):
     context = {
         "resident": resident,
         "stay": stay,
-        "agreement_row": _student_agreement(request.user) if stay else None,
+        "agreement_row": _student_agreement(request.user, stay) if stay else None,
         **resident_context(stay),
     }
     return render(request, "apartments/my_room.html", context)
 
 
-def _student_agreement(user) -> dict | None:
+def _student_agreement(user, stay) -> dict | None:
     """This year's student safety agreement for the room page: to sign, or signed."""
-    for item in agreements.mine(user):
-        if item.duty.level == AgreementLevel.MANAGER_STUDENT and item.text is not None:
-            title, body = agreements.text_in_language(item.text)
-            return {"item": item, "title": title, "body": body}
-    return None
+    if stay.status != stay.Status.ACTIVE:
+        return None
+    item = agreements.student_agreement(user, stay)
+    if item is None:
+        return None
+    title, body = agreements.text_in_language(item.text)
+    return {"item": item, "title": title, "body": body}

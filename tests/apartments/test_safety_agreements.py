@@ -312,3 +312,18 @@ def test_the_demo_has_signed_and_unsigned_agreements():
     count = AgreementSignature.objects.count()
     call_command("seed_demo", verbosity=0)
     assert AgreementSignature.objects.count() == count
+
+
+@pytest.mark.parametrize("signed", [False, True])
+def test_the_room_pages_agreement_costs_two_queries(
+    client, world, signed, django_assert_num_queries
+):
+    if signed:
+        agreements.agreement_sign(actor=world["student"].user, agreement=world["texts"][STUDENT])
+    client.force_login(world["student"].user)
+    client.get(reverse("apartments:my_room"))
+    # session, user with role grants; the resident; their stay; this year's student agreement;
+    # the resident's signature of it; the room's condition report (none)
+    with django_assert_num_queries(7):
+        response = client.get(reverse("apartments:my_room"))
+    assert (response.context["agreement_row"]["item"].signature is not None) is signed

@@ -265,3 +265,20 @@ def test_the_demo_has_a_waiting_hand_over_that_stands_out():
     assert Handover.objects.filter(acknowledged_at__isnull=False).count() == 3
     call_command("seed_demo", verbosity=0)
     assert Handover.objects.count() == 4
+
+
+def test_the_building_page_shows_the_waiting_hand_over(client, world, settings):
+    settings.SAFETY_HANDOVER_STALE_HOURS = 2
+    handover = write(world)
+    url = reverse("apartments:building_detail", args=[world["S01"].pk])
+    client.force_login(world["head"])
+    page = client.get(url, **EN).content.decode()
+    assert 'data-testid="building-handover-pending"' in page and 'data-stale="no"' in page
+    Handover.objects.filter(pk=handover.pk).update(
+        written_at=timezone.now() - dt.timedelta(hours=5)
+    )
+    assert 'data-stale="yes"' in client.get(url, **EN).content.decode()
+    handovers.handover_acknowledge(actor=world["manager"], handover=handover)
+    page = client.get(url, **EN).content.decode()
+    assert "building-handover-pending" not in page
+    assert reverse("apartments:late_returns", args=[world["S01"].pk]) in page

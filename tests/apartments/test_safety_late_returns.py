@@ -95,7 +95,7 @@ def test_the_desk_records_a_late_return_in_the_residents_building(world):
 def test_a_second_record_of_the_same_night_is_refused(world):
     record(world)
     with pytest.raises(late_returns.AlreadyRecorded):
-        record(world, when=at(yesterday() + dt.timedelta(days=1), "01:10"))
+        record(world, when=at(yesterday(), "23:55"))
     assert LateReturn.objects.count() == 1
 
 

@@ -1,15 +1,21 @@
 from django.contrib import admin
 
 from apartments.models import (
+    AgreementSignature,
+    AgreementText,
     Bed,
     BedKit,
     Building,
     BuildingAssignment,
     Confiscation,
+    FireEquipment,
+    FireEquipmentCheck,
+    Handover,
     Hazard,
     KitCheck,
     KitItem,
     KitType,
+    LateReturn,
     Resident,
     Room,
     SafetyRound,
@@ -225,3 +231,66 @@ class ConfiscationAdmin(ReadOnlyAdmin):
     list_display = ["item", "hazard", "resident", "taken_at", "returned_at"]
     list_select_related = ["hazard__room__building", "resident"]
     search_fields = ["item", "resident__student_id"]
+
+
+@admin.register(LateReturn)
+class LateReturnAdmin(ReadOnlyAdmin):
+    """Late returns are recorded at the building's desk (or the API), not here."""
+
+    list_display = ["night", "resident", "building", "returned_at", "recorded_by"]
+    list_filter = ["building__campus"]
+    date_hierarchy = "night"
+    search_fields = ["resident__student_id", "resident__name", "building__code"]
+    list_select_related = ["resident", "building", "recorded_by"]
+
+
+@admin.register(FireEquipment)
+class FireEquipmentAdmin(admin.ModelAdmin):
+    """The back office enters and retires a building's fire equipment here; the monthly checks
+    are recorded on the portal's pages."""
+
+    list_display = ["code", "building", "floor", "kind", "next_inspection", "expires_on"]
+    list_filter = ["kind", "building__campus"]
+    search_fields = ["code", "location", "building__code"]
+    list_select_related = ["building"]
+
+
+@admin.register(FireEquipmentCheck)
+class FireEquipmentCheckAdmin(ReadOnlyAdmin):
+    list_display = ["equipment", "checked_on", "ok", "checked_by"]
+    list_filter = ["ok"]
+    date_hierarchy = "checked_on"
+    list_select_related = ["equipment__building", "checked_by"]
+
+
+@admin.register(Handover)
+class HandoverAdmin(ReadOnlyAdmin):
+    """Written and acknowledged on the portal; acknowledged ones the database keeps read-only."""
+
+    list_display = ["building", "written_at", "outgoing", "incoming", "acknowledged_at"]
+    list_filter = ["building__campus"]
+    date_hierarchy = "written_at"
+    list_select_related = ["building", "outgoing", "incoming"]
+
+
+@admin.register(AgreementText)
+class AgreementTextAdmin(admin.ModelAdmin):
+    """The back office publishes each level's agreement text per year; a change of wording is
+    a new version (a new row), so that signatures keep naming what was signed."""
+
+    list_display = ["level", "year", "version", "title", "published_at"]
+    list_filter = ["level", "year"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A published text that has been signed is never reworded: publish a new version.
+        if obj is not None and obj.signatures.exists():
+            return ["level", "year", "version", "title", "title_en", "text", "text_en"]
+        return []
+
+
+@admin.register(AgreementSignature)
+class AgreementSignatureAdmin(ReadOnlyAdmin):
+    list_display = ["signer", "agreement", "building", "signed_at", "on_paper", "recorded_by"]
+    list_filter = ["on_paper", "agreement__level", "agreement__year"]
+    search_fields = ["signer__username"]
+    list_select_related = ["signer", "agreement", "building", "recorded_by"]

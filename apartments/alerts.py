@@ -28,6 +28,16 @@ ZERO_REPORT_MISSING = alert_kind(
     severity=Alert.Severity.CRITICAL,
 )
 
+FIRE_EQUIPMENT_DUE = alert_kind(
+    "fire_equipment_due",
+    label=_("Fire equipment due"),
+    text=_(
+        "Building %(building)s has %(count)s fire equipment items overdue for their monthly "
+        "check, expired or expiring soon."
+    ),
+    severity=Alert.Severity.WARNING,
+)
+
 
 def _building_type():
     return ContentType.objects.get_for_model(Building)

@@ -1,7 +1,11 @@
 """The demo university's apartments: a dozen buildings on two campuses, a few thousand beds,
 residents of every category (with portal accounts), the dorm staff's building scopes, the room
-assets with their price list, this year's graduates on their way out, and a week of nightly
-zero reports with one missing.
+assets with their price list, this year's graduates on their way out, a week of late returns
+(one repeat offender, and the demo student once), fire equipment on every floor (some of it
+expired, expiring or overdue for its check), shift hand-overs of S01 (the latest still waiting
+for its acknowledgement), this year's safety responsibility agreements with some signed (in the
+portal and on paper) and many not, and a week of nightly zero reports with one
+missing (each counting its night's late returns).
 
 The demo sits above what it seeds: it writes through the models and imports no feature module
 (apartments.assets and apartments.move_out do not import it either)."""
@@ -16,6 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from apartments.models import (
+    AgreementLevel,
+    AgreementSignature,
+    AgreementText,
     Asset,
     AssetCondition,
     AssetType,
@@ -24,10 +31,14 @@ from apartments.models import (
     Building,
     BuildingAssignment,
     Category,
+    FireEquipment,
+    FireEquipmentCheck,
     Gender,
     GenderPolicy,
+    Handover,
     KitItem,
     KitType,
+    LateReturn,
     MoveOutNotice,
     MoveOutReason,
     MoveOutRequest,
@@ -579,6 +590,290 @@ ZERO_REPORT_INCIDENTS = [
 ]
 
 
+# Late returns of the last week: (building, index of the resident among its active stays,
+# nights back, local time of return, reason). A return after midnight belongs to the night
+# before (apartments.late_returns.night_of); the first of S01 has three this week: a repeat.
+LATE_RETURNS = [
+    ("S01", 0, 1, "23:20", "社团活动"),
+    ("S01", 0, 3, "23:45", "兼职"),
+    ("S01", 0, 5, "00:30", ""),
+    ("S01", 1, 1, "23:05", "图书馆自习"),
+    ("S02", 0, 2, "23:35", "看病"),
+    ("S02", 1, 4, "23:15", "家中有事"),
+]
+
+
+@demo_seeder(order=35)
+@transaction.atomic
+def seed_late_returns(log):
+    """Late returns over the last week in S01 and S02 (recorded by the shift lead), and one
+    for the demo student. Only on a database without any late return yet."""
+    if LateReturn.objects.exists():
+        log("safety: late returns kept")
+        return
+    today = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    recorder = User.objects.filter(username="shiftlead").first()
+    records = []
+    for code, index, back, clock, reason in LATE_RETURNS:
+        stays = list(
+            Stay.objects.filter(status=Stay.Status.ACTIVE, bed__room__building__code=code)
+            .exclude(resident__student_id=DEMO_STUDENT_ID)
+            .select_related("bed__room__building", "resident")
+            .order_by("resident__student_id")[:2]
+        )
+        if len(stays) <= index:
+            continue
+        records.append(_late_return(stays[index], today, back, clock, reason, recorder, tz))
+    demo = (
+        Stay.objects.filter(status=Stay.Status.ACTIVE, resident__student_id=DEMO_STUDENT_ID)
+        .select_related("bed__room__building", "resident")
+        .first()
+    )
+    if demo is not None:
+        records.append(_late_return(demo, today, 2, "23:25", "实验室加班", recorder, tz))
+    LateReturn.objects.bulk_create(records, ignore_conflicts=True)
+    log(f"safety: {len(records)} late returns")
+
+
+def _late_return(stay, today, back, clock, reason, recorder, tz) -> LateReturn:
+    night = today - dt.timedelta(days=back)
+    hours, minutes = (int(part) for part in clock.split(":"))
+    day = night + dt.timedelta(days=1) if hours < 6 else night
+    returned_at = timezone.make_aware(datetime.combine(day, dt.time(hours, minutes)), tz)
+    return LateReturn(
+        resident=stay.resident,
+        building=stay.bed.room.building,
+        night=night,
+        returned_at=returned_at,
+        reason=reason,
+        recorded_by=recorder,
+        recorded_at=returned_at + timedelta(minutes=2),
+    )
+
+
+# Fire equipment that needs attention: (building, code, days to its next check, days to its
+# expiry). Everything else is in order, checked a week ago.
+FIRE_EQUIPMENT_DUE = {
+    ("S01", "MH-S01-2"): (-3, 300),  # overdue for its monthly check
+    ("S01", "MH-S01-3"): (20, 12),  # expiring in 12 days
+    ("S01", "MH-S01-5"): (20, -5),  # expired
+    ("S02", "MH-S02-4"): (20, 25),  # expiring
+}
+
+
+@demo_seeder(order=36)
+@transaction.atomic
+def seed_fire_equipment(log):
+    """An extinguisher on every floor of every building and a hydrant on the ground floor,
+    checked a week ago by the shift lead; a few expired, expiring or overdue (which the
+    nightly job's first run turns into their buildings' fire_equipment_due alerts). Only on a
+    database without any fire equipment yet."""
+    if FireEquipment.objects.exists():
+        log("safety: fire equipment kept")
+        return
+    today = timezone.localdate()
+    checker = User.objects.filter(username="shiftlead").first()
+    items = []
+    for building in Building.objects.order_by("campus__code", "code"):
+        for floor in range(1, building.floors + 1):
+            code = f"MH-{building.code}-{floor}"
+            next_in, expires_in = FIRE_EQUIPMENT_DUE.get((building.code, code), (23, 400 + floor))
+            items.append(
+                FireEquipment(
+                    building=building,
+                    floor=floor,
+                    kind=FireEquipment.Kind.EXTINGUISHER,
+                    code=code,
+                    location=f"{floor}楼楼梯口",
+                    next_inspection=today + dt.timedelta(days=next_in),
+                    expires_on=today + dt.timedelta(days=expires_in),
+                )
+            )
+        items.append(
+            FireEquipment(
+                building=building,
+                floor=1,
+                kind=FireEquipment.Kind.HYDRANT,
+                code=f"XHS-{building.code}-1",
+                location="1楼大厅",
+                next_inspection=today + dt.timedelta(days=23),
+            )
+        )
+    FireEquipment.objects.bulk_create(items, ignore_conflicts=True)
+    checked_at = timezone.now() - dt.timedelta(days=7)
+    FireEquipmentCheck.objects.bulk_create(
+        [
+            FireEquipmentCheck(
+                equipment=item,
+                checked_on=timezone.localdate(checked_at),
+                checked_at=checked_at,
+                checked_by=checker,
+                ok=item.code != "MH-S01-5",
+                note="" if item.code != "MH-S01-5" else "已过期，已报后勤更换。",
+            )
+            for item in FireEquipment.objects.all()
+        ],
+        ignore_conflicts=True,
+    )
+    log(f"safety: {len(items)} fire equipment items")
+
+
+HANDOVER_ITEMS = [
+    "305室热得快已暂扣，待复查\n2楼东侧水管滴水，已报修（维修单待派工）",
+    "412室学生发烧，已通知辅导员，夜间关注",
+    "",
+]
+
+
+@demo_seeder(order=37)
+@transaction.atomic
+def seed_handovers(log):
+    """The last three days' hand-overs of S01 between the manager and the shift lead,
+    acknowledged, and tonight's, written five hours ago and still waiting (it stands out).
+    Only on a database without any hand-over yet."""
+    if Handover.objects.exists():
+        log("safety: hand-overs kept")
+        return
+    users = {u.username: u for u in User.objects.filter(username__in=["manager", "shiftlead"])}
+    building = Building.objects.filter(code="S01").first()
+    if building is None or len(users) < 2:
+        return
+    now = timezone.now()
+    records = []
+    for back in (3, 2, 1):
+        written = now - dt.timedelta(days=back, hours=5)
+        outgoing, incoming = (
+            (users["shiftlead"], users["manager"])
+            if back % 2
+            else (users["manager"], users["shiftlead"])
+        )
+        records.append(
+            Handover(
+                building=building,
+                outgoing=outgoing,
+                incoming=incoming,
+                written_at=written,
+                open_items=HANDOVER_ITEMS[back - 1],
+                keys_counted=384,
+                equipment_counted=7,
+                acknowledged_by=incoming,
+                acknowledged_at=written + dt.timedelta(minutes=20),
+            )
+        )
+    records.append(
+        Handover(
+            building=building,
+            outgoing=users["shiftlead"],
+            incoming=users["manager"],
+            written_at=now - dt.timedelta(hours=5),
+            open_items=HANDOVER_ITEMS[0],
+            keys_counted=384,
+            equipment_counted=7,
+            notes="夜班巡查正常，消防通道畅通。",
+        )
+    )
+    Handover.objects.bulk_create(records)
+    log(f"safety: {len(records)} hand-overs, 1 waiting")
+
+
+AGREEMENT_TEXTS = {
+    AgreementLevel.CENTER_DEPARTMENT: (
+        "后勤服务总公司与各中心安全责任状",
+        "Safety agreement: the logistics group with its departments",
+        "一、中心主任为本中心安全第一责任人。\n二、每月组织一次安全检查，隐患限期整改。",
+        "1. The head of each department answers for its safety.\n"
+        "2. A safety inspection every month; hazards fixed by their deadline.",
+    ),
+    AgreementLevel.DEPARTMENT_MANAGER: (
+        "公寓中心与楼长安全责任状",
+        "Safety agreement: the apartment center with each building manager",
+        "一、楼长为本楼安全第一责任人。\n二、落实日检、夜检和零报告制度。",
+        "1. The building manager answers for the building's safety.\n"
+        "2. Day and night checks and the nightly zero report, every day.",
+    ),
+    AgreementLevel.MANAGER_STAFF: (
+        "楼长与服务员安全责任状",
+        "Safety agreement: the building manager with the service staff",
+        "一、执行24小时领班制度和交接班制度。\n二、发现隐患立即报告。",
+        "1. Keep the 24-hour shift-lead system and the shift hand-over.\n"
+        "2. Report every hazard at once.",
+    ),
+    AgreementLevel.MANAGER_STUDENT: (
+        "学生公寓安全责任书",
+        "Student apartment safety agreement",
+        "一、不使用违禁电器（热得快、电热毯、电炉等）。\n二、不在寝室吸烟，不堵塞消防通道。\n"
+        "三、按时归寝，晚归须登记。",
+        "1. No banned appliances (immersion heaters, electric blankets, hot plates…).\n"
+        "2. No smoking in rooms; never block a fire exit.\n"
+        "3. Be back on time; a late return is recorded.",
+    ),
+}
+
+
+@demo_seeder(order=38)
+@transaction.atomic
+def seed_agreements(log):
+    """This year's agreement text of every level; the manager has signed theirs, the shift
+    lead not yet; in S01 every third resident has signed in the portal and every fifth on paper
+    at the desk; the demo student has not (they sign from their room page). Only on a database
+    without any agreement text yet."""
+    if AgreementText.objects.exists():
+        log("safety: agreements kept")
+        return
+    now = timezone.now()
+    year = timezone.localdate().year
+    texts = {
+        level: AgreementText.objects.create(
+            level=level,
+            year=year,
+            version=1,
+            title=title,
+            title_en=title_en,
+            text=text,
+            text_en=text_en,
+            published_at=now - dt.timedelta(days=30),
+        )
+        for level, (title, title_en, text, text_en) in AGREEMENT_TEXTS.items()
+    }
+    users = {u.username: u for u in User.objects.filter(username__in=["manager", "shiftlead"])}
+    signatures = []
+    manager = users.get("manager")
+    s01 = Building.objects.filter(code="S01").first()
+    if manager is not None:
+        signatures.append(
+            AgreementSignature(
+                agreement=texts[AgreementLevel.DEPARTMENT_MANAGER],
+                signer=manager,
+                building=s01,
+                signed_at=now - dt.timedelta(days=20),
+            )
+        )
+    stays = (
+        Stay.objects.filter(status=Stay.Status.ACTIVE, bed__room__building=s01)
+        .exclude(resident__student_id=DEMO_STUDENT_ID)
+        .exclude(resident__user__isnull=True)
+        .select_related("resident")
+        .order_by("resident__student_id")
+    )
+    for n, stay in enumerate(stays):
+        on_paper = n % 5 == 0
+        if n % 3 and not on_paper:
+            continue
+        signatures.append(
+            AgreementSignature(
+                agreement=texts[AgreementLevel.MANAGER_STUDENT],
+                signer_id=stay.resident.user_id,
+                building=s01,
+                signed_at=now - dt.timedelta(days=10, minutes=n),
+                on_paper=on_paper,
+                recorded_by=users.get("shiftlead") if on_paper else None,
+            )
+        )
+    AgreementSignature.objects.bulk_create(signatures, ignore_conflicts=True)
+    log(f"safety: {len(texts)} agreement texts, {len(signatures)} signatures")
+
+
 @demo_seeder(order=40)
 @transaction.atomic
 def seed_zero_reports(log):
@@ -599,6 +894,9 @@ def seed_zero_reports(log):
     for username, _role, codes in BUILDING_STAFF:
         for code in codes:
             filers.setdefault(code, []).append(users.get(username))
+    late = {}
+    for building_id, night in LateReturn.objects.values_list("building_id", "night"):
+        late[building_id, night] = late.get((building_id, night), 0) + 1
     reports = []
     n = 0
     for building in Building.objects.order_by("campus__code", "code"):
@@ -618,6 +916,7 @@ def seed_zero_reports(log):
                     date=night,
                     nothing_to_report=not incident,
                     note=incident,
+                    late_returns=late.get((building.pk, night), 0),
                     filed_by=staff[n % len(staff)],
                     filed_at=min(filed_at, timezone.now()),
                 )

@@ -254,3 +254,63 @@ hall_panel(
     roles=(Role.STUDENT,),
     position=5,
 )
+
+hall_entry(
+    key="apartments.late_returns",
+    title=_("Late returns"),
+    description=_("Record residents coming back after hours; repeated late returns stand out."),
+    url_name="apartments:late_return_choose",
+    icon="moon-stars",
+    roles=BUILDING_VIEWERS,
+    position=18,
+)
+
+hall_entry(
+    key="apartments.my_late_returns",
+    title=_("My late returns"),
+    description=_("The late returns the desk of your building has recorded for you."),
+    url_name="apartments:my_late_returns",
+    icon="moon",
+    roles=(Role.STUDENT,),
+    position=6,
+)
+
+hall_entry(
+    key="apartments.fire_equipment",
+    title=_("Fire equipment"),
+    description=_("Extinguishers and hydrants by floor: monthly checks, expiry dates."),
+    url_name="apartments:fire_equipment_choose",
+    icon="fire",
+    roles=BUILDING_VIEWERS,
+    position=19,
+)
+
+hall_entry(
+    key="apartments.handovers",
+    title=_("Shift hand-over"),
+    description=_("Hand the shift over: open items, keys and equipment counted; acknowledge."),
+    url_name="apartments:handover_choose",
+    icon="arrow-left-right",
+    roles=BUILDING_VIEWERS,
+    position=18,
+)
+
+hall_entry(
+    key="apartments.agreements_mine",
+    title=_("My safety agreements"),
+    description=_("Read and sign this year's safety responsibility agreement."),
+    url_name="apartments:agreements_mine",
+    icon="pen",
+    roles=(Role.STUDENT, Role.DORM_MANAGER, Role.SHIFT_LEAD, Role.DEPARTMENT_HEAD),
+    position=7,
+)
+
+hall_entry(
+    key="apartments.agreements_board",
+    title=_("Safety agreements coverage"),
+    description=_("Who has not signed, per building and level; export to Excel."),
+    url_name="apartments:agreements_board",
+    icon="file-earmark-check",
+    roles=BUILDING_VIEWERS,
+    position=19,
+)

@@ -1219,3 +1219,284 @@ class Confiscation(models.Model):
 
     def __str__(self):
         return f"{self.item} ({self.hazard.room})"
+
+
+class LateReturn(models.Model):
+    """A resident who came back to their building after hours (晚归), recorded by its desk.
+
+    A return belongs to a night: the date of the evening it started. One after midnight but
+    before SAFETY_NIGHT_ENDS (default 06:00, local) belongs to the night before
+    (apartments.late_returns.night_of). One record per resident and night: a second scan, or
+    two desks at once, records nothing more."""
+
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.PROTECT,
+        related_name="late_returns",
+        verbose_name=_("resident"),
+    )
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="late_returns", verbose_name=_("building")
+    )
+    night = models.DateField(_("night of"))
+    returned_at = models.DateTimeField(_("returned at"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("late return")
+        verbose_name_plural = _("late returns")
+        constraints = [
+            # One record per resident and night, even from two desks at once.
+            models.UniqueConstraint(fields=["resident", "night"], name="latereturn_one_per_night"),
+        ]
+        indexes = [
+            # The night's list of a building and the zero report's count.
+            models.Index(fields=["building", "night"], name="latereturn_building_night_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.resident.student_id} {self.night}"
+
+
+class FireEquipment(models.Model):
+    """An extinguisher (灭火器), a hydrant (消火栓) or other fire equipment of a building, with
+    the date of its next monthly check and its expiry (apartments.fire_equipment)."""
+
+    class Kind(models.TextChoices):
+        EXTINGUISHER = "extinguisher", _("Fire extinguisher")
+        HYDRANT = "hydrant", _("Fire hydrant")
+        OTHER = "other", _("Other fire equipment")
+
+    building = models.ForeignKey(
+        Building,
+        on_delete=models.PROTECT,
+        related_name="fire_equipment",
+        verbose_name=_("building"),
+    )
+    floor = models.SmallIntegerField(_("floor"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    code = models.CharField(_("code"), max_length=40, help_text=_("The number on its label."))
+    location = models.CharField(
+        _("location"), max_length=200, blank=True, help_text=_("Where it is, e.g. by room 305.")
+    )
+    next_inspection = models.DateField(_("next inspection"))
+    expires_on = models.DateField(
+        _("expires on"),
+        null=True,
+        blank=True,
+        help_text=_("Empty for equipment that does not expire."),
+    )
+
+    class Meta:
+        ordering = ["building", "floor", "code"]
+        verbose_name = _("fire equipment")
+        verbose_name_plural = _("fire equipment")
+        constraints = [
+            models.UniqueConstraint(fields=["building", "code"], name="fireequipment_unique_code"),
+        ]
+        indexes = [
+            # The nightly job's due and expiring equipment.
+            models.Index(fields=["next_inspection"], name="fireequipment_next_idx"),
+            models.Index(fields=["expires_on"], name="fireequipment_expiry_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.building.code} {self.code}"
+
+
+class FireEquipmentCheck(models.Model):
+    """One monthly check of a piece of fire equipment: fine, or an issue with a note."""
+
+    equipment = models.ForeignKey(
+        FireEquipment,
+        on_delete=models.PROTECT,
+        related_name="checks",
+        verbose_name=_("fire equipment"),
+    )
+    checked_on = models.DateField(_("checked on"))
+    checked_at = models.DateTimeField(_("checked at"))
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked by"),
+    )
+    ok = models.BooleanField(_("in order"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("fire equipment check")
+        verbose_name_plural = _("fire equipment checks")
+        constraints = [
+            # One check per item and day: a double tap records once.
+            models.UniqueConstraint(
+                fields=["equipment", "checked_on"], name="fireequipmentcheck_one_per_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.equipment} {self.checked_on}"
+
+
+class Handover(models.Model):
+    """A shift hand-over (交接班) of a building: the outgoing shift lead writes what the next
+    shift must know (open items, keys and equipment counted, notes); the incoming lead
+    acknowledges it, after which it is read-only: the service refuses any change and, on
+    PostgreSQL, so does the database (a trigger, migration 0013)."""
+
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="handovers", verbose_name=_("building")
+    )
+    outgoing = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("outgoing shift lead"),
+    )
+    incoming = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("incoming shift lead"),
+    )
+    written_at = models.DateTimeField(_("written at"))
+    open_items = models.TextField(
+        _("open items"),
+        blank=True,
+        help_text=_("One per line: hazards, repairs waiting, residents to follow up."),
+    )
+    keys_counted = models.PositiveIntegerField(_("keys counted"))
+    equipment_counted = models.PositiveIntegerField(_("equipment counted"))
+    notes = models.TextField(_("notes"), blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("shift hand-over")
+        verbose_name_plural = _("shift hand-overs")
+        constraints = [
+            # One hand-over waiting per building: a double tap (or two phones) writes once.
+            models.UniqueConstraint(
+                fields=["building"],
+                condition=Q(acknowledged_at__isnull=True),
+                name="handover_one_pending_per_building",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
+                | Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
+                name="handover_acknowledged_by_and_at",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["building", "-written_at"], name="handover_building_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.building.code} {self.written_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def open_item_lines(self) -> list[str]:
+        return [line.strip() for line in self.open_items.splitlines() if line.strip()]
+
+
+class AgreementLevel(models.TextChoices):
+    """The levels at which safety responsibility agreements (安全责任状) are signed."""
+
+    CENTER_DEPARTMENT = "center_department", _("Center → department")
+    DEPARTMENT_MANAGER = "department_manager", _("Department → building manager")
+    MANAGER_STAFF = "manager_staff", _("Building manager → service staff")
+    MANAGER_STUDENT = "manager_student", _("Building manager → student")
+
+
+class AgreementText(models.Model):
+    """The text of a level's responsibility agreement for a year, versioned, in both
+    languages. A new version is a new row; signatures name the version they signed."""
+
+    level = models.CharField(_("level"), max_length=30, choices=AgreementLevel.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    title = models.CharField(_("title (Chinese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    text = models.TextField(_("text (Chinese)"))
+    text_en = models.TextField(_("text (English)"), blank=True)
+    published_at = models.DateTimeField(_("published at"))
+
+    class Meta:
+        ordering = ["-year", "level", "-version"]
+        verbose_name = _("responsibility agreement text")
+        verbose_name_plural = _("responsibility agreement texts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "year", "version"], name="agreementtext_unique_version"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_level_display()} {self.year} v{self.version}"
+
+
+class AgreementSignature(models.Model):
+    """Someone's signature of an agreement text: in the portal, or on paper recorded at the
+    desk by `recorded_by`. One per person and version (a double tap signs once)."""
+
+    agreement = models.ForeignKey(
+        AgreementText,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        verbose_name=_("agreement"),
+    )
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="agreement_signatures",
+        verbose_name=_("signer"),
+    )
+    # The building the signer signed for (the building levels), for the coverage board.
+    building = models.ForeignKey(
+        Building,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agreement_signatures",
+        verbose_name=_("building"),
+    )
+    signed_at = models.DateTimeField(_("signed at"))
+    on_paper = models.BooleanField(_("signed on paper"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("agreement signature")
+        verbose_name_plural = _("agreement signatures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "signer"], name="agreementsignature_once_per_version"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.signer} {self.agreement}"

@@ -4,7 +4,9 @@ Every building with residents reports every night, even when nothing happened: "
 report", or a note on what did. The building's dorm managers and shift leads file it (an
 administrator may too); a building whose report is missing raises a `zero_report_missing`
 alert when the nightly safety-inspection job runs (apartments.jobs), and filing the report
-closes that alert. Managers, heads and auditors see a per-night board of their buildings.
+closes that alert. The report stores the night's count of late returns
+(apartments.late_returns) as it stands when filed. Managers, heads and auditors see a
+per-night board of their buildings.
 
 Reads first (scoped to who asks), then the write (keyword-only, one transaction, audited).
 A report that cannot be filed raises a ZeroReportError with a message in the request's
@@ -23,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apartments import late_returns
 from apartments.alerts import ZERO_REPORT_MISSING
 from apartments.models import Building, Stay, ZeroReport
 from apartments.selectors import buildings_for, desk_buildings_for, visibility_of
@@ -240,6 +243,8 @@ def zero_report_file(
                     date=date,
                     nothing_to_report=nothing_to_report,
                     note=note,
+                    # Counted, not typed: the night's late returns recorded at the desk.
+                    late_returns=late_returns.night_count(building.pk, date),
                     filed_by=actor,
                     filed_at=timezone.now(),
                 )

@@ -1,10 +1,14 @@
 from django.urls import path
 
+from apartments.views import agreements as agreement_views
 from apartments.views import assets as asset_views
 from apartments.views import buildings, dashboard, desk, kits, move_out, residents
 from apartments.views import condition_reports as condition_views
+from apartments.views import fire_equipment as fire_views
+from apartments.views import handovers as handover_views
 from apartments.views import imports as import_views
 from apartments.views import inspections as inspection_views
+from apartments.views import late_returns as late_return_views
 from apartments.views import rounds as round_views
 from apartments.views import safety as safety_views
 from apartments.views import stocktakes as stocktake_views
@@ -63,6 +67,58 @@ urlpatterns = [
         "safety/confiscations/<int:pk>/return/",
         round_views.confiscation_return,
         name="confiscation_return",
+    ),
+    path("safety/late-returns/", late_return_views.late_return_choose, name="late_return_choose"),
+    path(
+        "safety/late-returns/<int:building_id>/",
+        late_return_views.late_return_night,
+        name="late_returns",
+    ),
+    path(
+        "safety/late-returns/<int:building_id>/record/",
+        late_return_views.late_return_record,
+        name="late_return_record",
+    ),
+    path("safety/my-late-returns/", late_return_views.my_late_returns, name="my_late_returns"),
+    path("safety/fire-equipment/", fire_views.fire_equipment_choose, name="fire_equipment_choose"),
+    path(
+        "safety/fire-equipment/<int:building_id>/",
+        fire_views.fire_equipment_list,
+        name="fire_equipment",
+    ),
+    path("safety/agreements/", agreement_views.agreements_mine, name="agreements_mine"),
+    path("safety/agreements/<int:pk>/sign/", agreement_views.agreement_sign, name="agreement_sign"),
+    path("safety/agreements/coverage/", agreement_views.coverage_board, name="agreements_board"),
+    path(
+        "safety/agreements/coverage/export.xlsx",
+        agreement_views.coverage_export,
+        name="agreements_export",
+    ),
+    path(
+        "safety/agreements/coverage/<int:building_id>/",
+        agreement_views.coverage_building,
+        name="agreements_building",
+    ),
+    path(
+        "safety/agreements/coverage/<int:building_id>/paper/",
+        agreement_views.paper_signature,
+        name="agreements_paper",
+    ),
+    path("safety/handovers/", handover_views.handover_choose, name="handover_choose"),
+    path("safety/handovers/<int:building_id>/", handover_views.handover_list, name="handovers"),
+    path(
+        "safety/handovers/<int:building_id>/new/", handover_views.handover_new, name="handover_new"
+    ),
+    path("safety/handovers/h/<int:pk>/", handover_views.handover_detail, name="handover_detail"),
+    path(
+        "safety/handovers/h/<int:pk>/acknowledge/",
+        handover_views.handover_acknowledge,
+        name="handover_acknowledge",
+    ),
+    path(
+        "safety/fire-equipment/items/<int:pk>/check/",
+        fire_views.fire_equipment_check,
+        name="fire_equipment_check",
     ),
     # desk and kits: (routes of apartments/views/desk.py and kits.py go here)
     path("desk/", desk.desk_choose, name="desk_choose"),

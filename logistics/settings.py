@@ -493,6 +493,41 @@ if not 0 <= SAFETY_HAZARD_ESCALATE_DAYS <= 365:
         f"not {SAFETY_HAZARD_ESCALATE_DAYS!r}."
     )
 
+# Late returns (晚归): a return before SAFETY_NIGHT_ENDS (local HH:MM) belongs to the night
+# before; a resident with SAFETY_LATE_RETURN_REPEAT or more late returns in the current term
+# stands out. Terms start on the SAFETY_TERM_STARTS days of every year (MM-DD, comma-separated;
+# default the autumn term on 1 September and the spring term on 15 February).
+SAFETY_NIGHT_ENDS = env.str("SAFETY_NIGHT_ENDS", default="06:00")
+if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", SAFETY_NIGHT_ENDS):
+    raise ImproperlyConfigured(
+        f"SAFETY_NIGHT_ENDS must be a time such as 06:00, not {SAFETY_NIGHT_ENDS!r}."
+    )
+SAFETY_LATE_RETURN_REPEAT = env.int("SAFETY_LATE_RETURN_REPEAT", default=3)
+if SAFETY_LATE_RETURN_REPEAT < 1:
+    raise ImproperlyConfigured("SAFETY_LATE_RETURN_REPEAT must be 1 or more.")
+SAFETY_TERM_STARTS = env.list("SAFETY_TERM_STARTS", default=["02-15", "09-01"])
+for _start in SAFETY_TERM_STARTS:
+    if not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])", _start):
+        raise ImproperlyConfigured(
+            f"SAFETY_TERM_STARTS must list days such as 09-01, not {_start!r}."
+        )
+
+# Fire equipment: the monthly check sets the next one SAFETY_FIRE_CHECK_DAYS later; equipment
+# expiring within SAFETY_FIRE_EXPIRY_WARN_DAYS (or expired, or overdue for its check) raises
+# the building's fire_equipment_due alert at night.
+SAFETY_FIRE_CHECK_DAYS = env.int("SAFETY_FIRE_CHECK_DAYS", default=30)
+SAFETY_FIRE_EXPIRY_WARN_DAYS = env.int("SAFETY_FIRE_EXPIRY_WARN_DAYS", default=30)
+if SAFETY_FIRE_CHECK_DAYS < 1 or SAFETY_FIRE_EXPIRY_WARN_DAYS < 0:
+    raise ImproperlyConfigured(
+        "SAFETY_FIRE_CHECK_DAYS must be 1 or more and SAFETY_FIRE_EXPIRY_WARN_DAYS 0 or more."
+    )
+
+# Shift hand-over: one still waiting for the incoming lead's acknowledgement after this many
+# hours stands out on the building's hand-over page.
+SAFETY_HANDOVER_STALE_HOURS = env.int("SAFETY_HANDOVER_STALE_HOURS", default=2)
+if SAFETY_HANDOVER_STALE_HOURS < 1:
+    raise ImproperlyConfigured("SAFETY_HANDOVER_STALE_HOURS must be 1 or more.")
+
 # RoleGrant's unique scope uses NULLS NOT DISTINCT, which PostgreSQL (production, CI) enforces
 # and SQLite (the zero-setup development default) cannot; Django warns about the latter only.
 SILENCED_SYSTEM_CHECKS = ["models.W047"]

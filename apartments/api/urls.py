@@ -3,6 +3,7 @@
 from django.urls import path
 
 from apartments.api import checkins, lists
+from apartments.api import late_returns as late_returns_api
 from apartments.api import move_out as move_out_api
 from apartments.api import rounds as rounds_api
 from apartments.api import safety as safety_api
@@ -36,6 +37,11 @@ urlpatterns = [
     ),
     path("hazards/<int:pk>/verify/", rounds_api.HazardVerify.as_view(), name="api-hazard-verify"),
     path("hazards/<int:pk>/reopen/", rounds_api.HazardReopen.as_view(), name="api-hazard-reopen"),
+    path(
+        "late-returns/",
+        late_returns_api.LateReturnListCreate.as_view(),
+        name="api-late-returns",
+    ),
     # summary and lists: (routes of apartments/api/summary.py and lists.py go here)
     path("move-in/summary/", lists.MoveInSummary.as_view(), name="api-move-in-summary"),
     path("buildings/", lists.BuildingList.as_view(), name="api-buildings"),

@@ -2,7 +2,7 @@ from itertools import groupby
 
 from django.shortcuts import render
 
-from apartments import selectors
+from apartments import handovers, selectors
 from logistics.access import role_required
 
 
@@ -22,6 +22,7 @@ def building_list(request):
 def building_detail(request, pk: int):
     building = selectors.building_get(request.user, pk)
     rooms = list(selectors.building_rooms(building))
+    pending = handovers.pending_of(building)
     floors = [(floor, list(rooms)) for floor, rooms in groupby(rooms, key=lambda r: r.floor)]
     return render(
         request,
@@ -32,5 +33,8 @@ def building_detail(request, pk: int):
             "room_count": len(rooms),
             "bed_count": sum(r.bed_count for r in rooms),
             "works_here": selectors.desk_buildings_for(request.user).filter(pk=pk).exists(),
+            # A shift hand-over still waiting for its acknowledgement, red once it is stale.
+            "pending_handover": pending,
+            "handover_stale": pending is not None and handovers.is_stale(pending),
         },
     )

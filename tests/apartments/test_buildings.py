@@ -127,7 +127,7 @@ def test_building_detail_query_count_does_not_grow(
     client.force_login(user_with_role(Role.ADMIN))
     # A first visit puts the bell's unread count into the cache.
     client.get(reverse("apartments:building_detail", args=[building.pk]))
-    # session, user with role grants, the building, its rooms with bed counts, whether the user
-    # works its desk
-    with django_assert_num_queries(5):
+    # session, user with role grants, the building, its rooms with bed counts, its shift
+    # hand-over waiting for acknowledgement, whether the user works its desk
+    with django_assert_num_queries(6):
         client.get(reverse("apartments:building_detail", args=[building.pk]))

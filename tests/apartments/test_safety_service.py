@@ -32,7 +32,7 @@ def test_the_manager_files_nothing_to_report_and_it_is_audited(world):
     assert report.nothing_to_report is True
     assert report.filed_by == world["manager"]
     assert report.filed_at is not None
-    assert report.late_returns is None  # not counted yet: the late-return feature fills it
+    assert report.late_returns == 0  # counted: no late return recorded that night
     event = AuditEvent.objects.get(action="zero_report.file")
     assert event.actor == world["manager"] and event.target_id == str(report.pk)
 

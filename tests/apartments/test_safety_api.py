@@ -177,9 +177,9 @@ def test_the_list_query_count_does_not_grow(world, extra, django_assert_num_quer
     staff_of(world["S01"])  # an assignment that is not the head's changes nothing
     token = Token.objects.create(user=head)
     api = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
-    # the token with its user, the caller's role grants, the areas of the head's department;
+    # the token with its user and their role grants, the areas of the head's department;
     # count, page (reports with their building and filer)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = api.get(URL)
     assert response.status_code == 200
     assert response.json()["count"] == 2 + extra

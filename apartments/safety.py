@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from apartments import late_returns
 from apartments.alerts import ZERO_REPORT_MISSING
-from apartments.models import Building, Stay, ZeroReport
+from apartments.models import Building, Hazard, Stay, ZeroReport
 from apartments.selectors import buildings_for, desk_buildings_for, visibility_of
 from logistics.alerts import AlertSpec, alerts_clear, alerts_raise
 from logistics.models import Role, User
@@ -109,6 +109,45 @@ def night_board(user, day: dt.date) -> list[BoardRow]:
         ).select_related("filed_by")
     }
     return [BoardRow(b, reports.get(b.pk), b.inhabited) for b in buildings]
+
+
+def month_of(user, building_id: int, first: dt.date) -> tuple[Building, list[tuple]]:
+    """One building's nights of the month starting on `first`, up to today: (day, BoardRow)
+    for each, newest first. Three queries whatever the month: the building (one the user
+    sees, else 404), its stays that overlap the month (for "had residents"), its reports."""
+    from django.shortcuts import get_object_or_404
+
+    building = get_object_or_404(buildings_for(user).select_related("campus"), pk=building_id)
+    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    last = min(following - dt.timedelta(days=1), timezone.localdate())
+    if last < first:
+        return building, []
+    stays = list(
+        Stay.objects.filter(
+            bed__room__building=building,
+            checked_in_at__lt=end_of_day(last),
+            status__in=[Stay.Status.ACTIVE, Stay.Status.ENDED],
+        )
+        .exclude(status=Stay.Status.ENDED, ended_at__lt=end_of_day(first))
+        .values_list("checked_in_at", "status", "ended_at")
+    )
+    reports = {
+        report.date: report
+        for report in ZeroReport.objects.filter(
+            building=building, date__gte=first, date__lte=last
+        ).select_related("filed_by")
+    }
+    nights = []
+    day = last
+    while day >= first:
+        end = end_of_day(day)
+        inhabited = any(
+            checked_in < end and (status == Stay.Status.ACTIVE or ended_at >= end)
+            for checked_in, status, ended_at in stays
+        )
+        nights.append((day, BoardRow(building, reports.get(day), inhabited)))
+        day -= dt.timedelta(days=1)
+    return building, nights
 
 
 def board_counts(rows: list[BoardRow]) -> dict[str, int]:
@@ -208,6 +247,20 @@ class AlreadyFiled(ZeroReportError):
         super().__init__(_("This building's zero report for that night has been filed already."))
 
 
+def hazards_found_count(building_id: int, day: dt.date) -> int:
+    """How many hazards the building's rounds of `day` found (the night round runs past
+    midnight and still counts for `day`), and hazards recorded that day outside a round: the
+    zero report's count."""
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min), tz)
+    end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min), tz)
+    return Hazard.objects.filter(
+        Q(round_room__round__date=day)
+        | Q(round_room__isnull=True, found_at__gte=start, found_at__lt=end),
+        room__building_id=building_id,
+    ).count()
+
+
 def zero_report_file(
     *,
     actor: User,
@@ -245,6 +298,7 @@ def zero_report_file(
                     note=note,
                     # Counted, not typed: the night's late returns recorded at the desk.
                     late_returns=late_returns.night_count(building.pk, date),
+                    hazards_found=hazards_found_count(building.pk, date),
                     filed_by=actor,
                     filed_at=timezone.now(),
                 )

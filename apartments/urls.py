@@ -34,6 +34,11 @@ urlpatterns = [
         name="zero_report_file",
     ),
     path("safety/zero-reports/", safety_views.night_board, name="zero_report_board"),
+    path(
+        "safety/zero-reports/<int:building_id>/month/",
+        safety_views.building_month,
+        name="zero_report_month",
+    ),
     # safety rounds and hazards: (routes of apartments/views/rounds.py go here)
     path("safety/rounds/", round_views.round_choose, name="round_choose"),
     path("safety/rounds/<int:building_id>/", round_views.safety_round, name="safety_round"),

@@ -110,3 +110,14 @@ def is_postgres() -> bool:
 requires_postgres = pytest.mark.skipif(
     not is_postgres(), reason="needs PostgreSQL: set DATABASE_URL=postgres://… (CI does)"
 )
+
+
+def pytest_collection_modifyitems(config, items):
+    """`@pytest.mark.postgres` (declared in pyproject.toml) skips a test on SQLite with the
+    same reason as `requires_postgres`."""
+    if is_postgres():
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://… (CI does)")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)

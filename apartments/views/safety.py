@@ -142,3 +142,31 @@ def night_board(request):
             "deadline": safety.deadline(),
         },
     )
+
+
+@require_GET
+@role_required(*BUILDING_VIEWERS)
+def building_month(request, building_id: int):
+    """One building's zero reports night by night for a month (?month=YYYY-MM)."""
+    raw = request.GET.get("month")
+    today = timezone.localdate()
+    try:
+        first = (dt.date.fromisoformat(f"{raw}-01") if raw else today.replace(day=1)).replace(day=1)
+    except ValueError as error:
+        raise Http404 from error
+    if first > today:
+        raise Http404
+    building, nights = safety.month_of(request.user, building_id, first)
+    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return render(
+        request,
+        "apartments/safety/month.html",
+        {
+            "building": building,
+            "first": first,
+            "nights": nights,
+            "counts": safety.board_counts([row for _day, row in nights]),
+            "previous": (first - dt.timedelta(days=1)).replace(day=1),
+            "next": following if following <= today else None,
+        },
+    )

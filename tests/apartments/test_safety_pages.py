@@ -298,3 +298,73 @@ def test_back_office_staff_read_the_reports_in_the_admin_and_cannot_change_them(
     change = client.get(f"/admin/apartments/zeroreport/{report.pk}/change/")
     assert change.status_code == 200 and "Save" not in change.content.decode()
     assert client.get("/admin/apartments/zeroreport/add/").status_code == 403
+
+
+# --- a building's month ---
+
+
+def month_url(building, day):
+    url = reverse("apartments:zero_report_month", args=[building.pk])
+    return f"{url}?month={day:%Y-%m}"
+
+
+def _month_states(client, building, day):
+    response = client.get(month_url(building, day))
+    assert response.status_code == 200
+    return {night: row.state for night, row in response.context["nights"]}
+
+
+def test_a_buildings_month_shows_each_night_up_to_today(client, world):
+    # Given S01 reported nothing last night, and nothing else this month
+    night = yesterday()
+    safety.zero_report_file(
+        actor=world["manager"], building=world["S01"], date=night, nothing_to_report=True
+    )
+    client.force_login(world["manager"])
+    states = _month_states(client, world["S01"], night)
+    # Then last night reads "nothing", every other night of the month so far "missing" (its
+    # residents have lived there for long), and no night after today is listed
+    assert states.pop(night) == "nothing"
+    assert set(states.values()) <= {"missing"}
+    assert max([night, *states]) <= timezone.localdate()
+    assert min([night, *states]) == night.replace(day=1)
+    # and the board links each building to its month
+    board = client.get(board_url(night)).content.decode()
+    assert month_url(world["S01"], night).replace("&", "&amp;") in board
+
+
+def test_a_building_without_residents_needs_no_report(client, world):
+    client.force_login(world["head"])
+    assert set(_month_states(client, world["S03"], yesterday()).values()) == {"not_required"}
+
+
+@pytest.mark.parametrize("who", ["other_manager", "student", "technician", "auditor"])
+def test_a_month_of_a_building_the_user_does_not_see_is_404(client, world, who):
+    client.force_login(user(world, who))
+    assert client.get(month_url(world["S01"], yesterday())).status_code == 404
+
+
+@pytest.mark.parametrize("month", ["2026-13", "soon", "9999-01"])
+def test_a_bad_or_future_month_is_404(client, world, month):
+    client.force_login(world["manager"])
+    url = reverse("apartments:zero_report_month", args=[world["S01"].pk])
+    assert client.get(f"{url}?month={month}").status_code == 404
+
+
+@pytest.mark.parametrize("nights", [1, 20])
+def test_the_months_query_count_does_not_grow(client, world, nights, django_assert_num_queries):
+    # Given up to twenty nights reported over the last weeks
+    for n in range(1, nights + 1):
+        safety.zero_report_file(
+            actor=world["admin"],
+            building=world["S01"],
+            date=timezone.localdate() - dt.timedelta(days=n),
+            nothing_to_report=n % 2 == 0,
+            note="" if n % 2 == 0 else "一人晚归",
+        )
+    client.force_login(world["manager"])
+    client.get(month_url(world["S01"], yesterday()))  # the bell's count into the cache
+    # session, user with grants; the building; its stays over the month; the month's reports
+    with django_assert_num_queries(5):
+        response = client.get(month_url(world["S01"], yesterday()))
+    assert response.status_code == 200

@@ -19,6 +19,7 @@ from tests.apartments.rounds_data import (
     rounds_world,
     today,
 )
+from tests.conftest import requires_postgres
 from tests.threads import race
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,7 @@ def test_a_second_tap_records_the_room_once(world):
     assert Hazard.objects.count() == 1
 
 
-@pytest.mark.postgres
+@requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_phones_recording_one_room_at_once_make_one_hazard():
     world = rounds_world()
@@ -210,3 +211,26 @@ def test_the_database_guards_the_invariants(world):
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         RoundRoom.objects.create(round=safety_round, room=world["room"])
+
+
+def test_the_zero_report_counts_the_hazards_the_days_rounds_found(db):
+    # Given a kettle found in S01 on tonight's round, and nothing in S02
+    from apartments import safety
+    from tests.apartments.rounds_data import hazard_in, rounds_world, today
+
+    world = rounds_world()
+    hazard_in(world)
+    # When both buildings file tonight's report
+    s01 = safety.zero_report_file(
+        actor=world["shift_lead"],
+        building=world["S01"],
+        date=today(),
+        nothing_to_report=False,
+        note="kettle in a room",
+    )
+    s02 = safety.zero_report_file(
+        actor=world["admin"], building=world["S02"], date=today(), nothing_to_report=True
+    )
+    # Then S01's report counts the hazard, S02's none, and a report of yesterday none either
+    assert (s01.hazards_found, s02.hazards_found) == (1, 0)
+    assert safety.hazards_found_count(world["S01"].pk, today() - dt.timedelta(days=1)) == 0

@@ -94,6 +94,12 @@ def test_a_shift_lead_files_the_nights_report_on_a_phone_and_the_head_sees_the_b
             expect(rows.filter(has_text="S02")).to_contain_text(missing_word)
             _fits(board, screen)
             screenshot(board, f"zero-report-board-{locale}-{screen}")
+            # S01's month, from its row: tonight's report with incidents, listed first
+            board.get_by_test_id("zero-board-month").filter(has_text="S01").click()
+            nights = board.get_by_test_id("zero-month").locator("tbody tr")
+            expect(nights.first).to_have_attribute("data-state", "incidents")
+            _fits(board, screen)
+            screenshot(board, f"zero-report-month-{locale}-{screen}")
             board.goto("/alerts/")
             expect(board.get_by_test_id("alert-kind").first).to_be_visible()
             _fits(board, screen)

@@ -355,8 +355,9 @@ def test_a_bad_or_future_month_is_404(client, world, month):
 def test_the_months_query_count_does_not_grow(
     client, world, nights, settings, django_assert_num_queries
 ):
-    # (the bell's count in a cache of the process's own: this counts the page's reads, and a
-    # busy CI machine's Redis answering late once made it read the count from the database)
+    # (the bell's count in a cache of the process's own: this counts the page's reads. Once in
+    # CI it counted one query more, not reproduced since; a bell count missed in Redis, say
+    # Redis answering late on a busy machine, is the likeliest cause)
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Given up to twenty nights reported over the last weeks
     for n in range(1, nights + 1):

@@ -1,8 +1,9 @@
 """Tonight's safety round in the browser: a shift lead walks it on a phone in Chinese and
-records a kettle in room 101 with a photo; the resident sees the finding on their home page
-and marks it rectified; the manager verifies it, in English. The round page and the hazard
-list read at phone, tablet and laptop widths, in Chinese and English, nothing wider than the
-screen."""
+records a kettle in room 101 with a photo and files the night's zero report with that
+incident; the resident sees the finding on their home page and marks it rectified; the manager
+verifies it, in English; the night's job raises the alarm of a building that did not report.
+The round page and the hazard list read at phone, tablet and laptop widths, in Chinese and
+English, nothing wider than the screen."""
 
 import io
 import re
@@ -11,7 +12,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from apartments.models import Hazard
+from apartments.jobs import safety_inspection
+from apartments.models import Hazard, ZeroReport
+from logistics.models import Alert
 from tests.apartments.rounds_data import plan_today, rounds_world, today
 from tests.e2e.conftest import SCREENS, assert_no_js_errors
 from tests.e2e.test_login import sign_in
@@ -78,6 +81,16 @@ def test_a_kettle_found_on_the_night_round_is_rectified_by_the_resident_and_veri
     screenshot(page, "safety-round-recorded-zh-phone")
     assert_no_js_errors(page)
 
+    # and files tonight's zero report with that incident: the report counts the hazard found
+    page.goto(f"/apartments/safety/zero-report/{world['S01'].pk}/")
+    page.locator("input[name=nothing_to_report][value=false]").check()
+    page.locator("textarea[name=note]").fill("101室查出热水壶1个，已登记待整改。")
+    page.get_by_test_id("zero-report-form").locator("button[type=submit]").click()
+    expect(page.get_by_test_id("zero-report-hazards")).to_contain_text("1")
+    assert ZeroReport.objects.get(building=world["S01"], date=today()).hazards_found == 1
+    _fits(page, "phone")
+    screenshot(page, "safety-zero-report-with-hazard-zh-phone")
+
     # The resident sees the finding on their home page and marks it rectified
     home = open_page(screen="phone", locale="zh-CN")
     home.goto("/")
@@ -111,6 +124,19 @@ def test_a_kettle_found_on_the_night_round_is_rectified_by_the_resident_and_veri
     _fits(check, "phone")
     screenshot(check, "safety-hazard-verified-en-phone")
     assert_no_js_errors(check)
+
+    # The night's job: S02, whose residents have no report tonight, raises its alarm
+    safety_inspection(today())
+    alerts = open_page(screen="phone", locale="en")
+    alerts.goto("/alerts/")
+    sign_in(alerts, admin, PASSWORD)
+    missing = alerts.get_by_test_id("alert-kind").filter(has_text="Zero report missing")
+    expect(missing.first).to_be_visible()
+    assert not Alert.objects.filter(
+        kind="zero_report_missing", subject_id=world["S01"].pk, resolved_at__isnull=True
+    ).exists()
+    _fits(alerts, "phone")
+    assert_no_js_errors(alerts)
 
     # The round and the hazard list at every width, in both languages
     for locale in ("zh-CN", "en"):

@@ -13,6 +13,8 @@
   200 with the hazard; a step its state does not allow 409.
 """
 
+from collections.abc import Callable
+
 import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -350,7 +352,11 @@ class HazardList(generics.ListAPIView):
 
 class NoteSerializer(StrictSerializer):
     note = serializers.CharField(
-        max_length=rounds.NOTE_MAX_LENGTH, required=False, allow_blank=True, label=_("note")
+        max_length=rounds.NOTE_MAX_LENGTH,
+        required=False,
+        default="",
+        allow_blank=True,
+        label=_("note"),
     )
 
 
@@ -359,10 +365,11 @@ class NotePhotoSerializer(NoteSerializer):
 
 
 class _HazardAction(APIView):
-    parser_classes = [JSONParser]
+    """One step of a hazard: `service` (of apartments.rounds) is called with the caller, the
+    hazard and the validated body (`note`, and a `photo` where the step takes one)."""
 
-    def perform(self, request, hazard, values) -> Hazard:
-        raise NotImplementedError
+    parser_classes = [JSONParser]
+    service: Callable[..., Hazard]
 
     def post(self, request, pk: int):
         hazard = rounds.hazards_for(request.user).filter(pk=pk).first()
@@ -372,7 +379,7 @@ class _HazardAction(APIView):
         data = (NotePhotoSerializer if multipart else NoteSerializer)(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            self.perform(request, hazard, data.validated_data)
+            self.service(actor=request.user, hazard=hazard, **data.validated_data)
         except rounds.RoundError as error:
             return _error(error)
         hazard = rounds.hazards_for(request.user).get(pk=pk)
@@ -396,13 +403,7 @@ class HazardRectify(_HazardAction):
     def post(self, request, pk: int):
         return super().post(request, pk)
 
-    def perform(self, request, hazard, values):
-        return rounds.hazard_rectify(
-            actor=request.user,
-            hazard=hazard,
-            note=values.get("note", ""),
-            photo=values.get("photo"),
-        )
+    service = staticmethod(rounds.hazard_rectify)
 
 
 class HazardVerify(_HazardAction):
@@ -418,8 +419,7 @@ class HazardVerify(_HazardAction):
     def post(self, request, pk: int):
         return super().post(request, pk)
 
-    def perform(self, request, hazard, values):
-        return rounds.hazard_verify(actor=request.user, hazard=hazard, note=values.get("note", ""))
+    service = staticmethod(rounds.hazard_verify)
 
 
 class HazardReopen(_HazardAction):
@@ -436,5 +436,4 @@ class HazardReopen(_HazardAction):
     def post(self, request, pk: int):
         return super().post(request, pk)
 
-    def perform(self, request, hazard, values):
-        return rounds.hazard_reopen(actor=request.user, hazard=hazard, note=values.get("note", ""))
+    service = staticmethod(rounds.hazard_reopen)

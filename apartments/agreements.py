@@ -32,6 +32,7 @@ from apartments.models import (
     Stay,
 )
 from apartments.selectors import buildings_for, desk_buildings_for
+from logistics.errors import ServiceError
 from logistics.models import Role, RoleGrant, User
 from logistics.services import audit_record
 
@@ -162,13 +163,8 @@ def student_agreement(user, stay: Stay) -> MyAgreement | None:
 # --- Signing ---------------------------------------------------------------------------------
 
 
-class AgreementError(Exception):
-    status_code = 409
-    code = "conflict"
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class AgreementError(ServiceError):
+    """A step of the safety agreements that cannot be done (logistics.errors.ServiceError)."""
 
 
 class NotForYou(AgreementError):

@@ -32,6 +32,7 @@ from apartments.models import (
 )
 from apartments.selectors import desk_buildings_for
 from logistics.access import has_role
+from logistics.errors import ServiceError
 from logistics.models import Photo, Role, User
 from logistics.services import audit_record
 from logistics.uploads import photo_from_upload, register_photo_access
@@ -51,13 +52,9 @@ RESOLUTION_CONDITIONS = (
 # --- Errors ------------------------------------------------------------------------------------
 
 
-class ConditionReportError(Exception):
+class ConditionReportError(ServiceError):
     """A condition-report action that cannot be done, with a message for the user (already
     translated)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 # --- Selectors ---------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from apartments.alerts import FIRE_EQUIPMENT_DUE
 from apartments.models import Building, FireEquipment, FireEquipmentCheck
 from apartments.selectors import buildings_for, desk_buildings_for
 from logistics.alerts import AlertSpec, alerts_clear, alerts_raise
+from logistics.errors import ServiceError
 from logistics.models import Alert, Role, User
 from logistics.services import audit_record
 
@@ -126,15 +127,8 @@ def equipment_get(user, pk: int) -> FireEquipment | None:
 # --- Recording a check -----------------------------------------------------------------------
 
 
-class FireCheckError(Exception):
-    status_code = 409
-    code = "conflict"
-    field = ""
-
-    def __init__(self, message: str, *, field: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class FireCheckError(ServiceError):
+    """A step of the fire-equipment checks that cannot be done (logistics.errors.ServiceError)."""
 
 
 class FireCheckInvalid(FireCheckError):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from apartments.models import Building, BuildingAssignment, Handover
 from apartments.selectors import buildings_for, desk_buildings_for
+from logistics.errors import ServiceError
 from logistics.models import User
 from logistics.services import audit_record
 
@@ -87,14 +88,8 @@ def incoming_candidates(building: Building, actor) -> QuerySet[User]:
 # --- Writing and acknowledging ----------------------------------------------------------------
 
 
-class HandoverError(Exception):
-    status_code = 409
-    code = "conflict"
-
-    def __init__(self, message: str, *, field: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class HandoverError(ServiceError):
+    """A step of the shift hand-over that cannot be done (logistics.errors.ServiceError)."""
 
 
 class HandoverInvalid(HandoverError):

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from apartments.models import Building, LateReturn, Resident, Stay
 from apartments.selectors import desk_buildings_for, resident_of, visibility_of
+from logistics.errors import ServiceError
 from logistics.models import User
 from logistics.services import audit_record
 
@@ -156,14 +157,8 @@ def mine(user) -> tuple[Resident | None, list[LateReturn], int]:
 # --- Recording -------------------------------------------------------------------------------
 
 
-class LateReturnError(Exception):
-    status_code = 409
-    code = "conflict"
-    field = ""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class LateReturnError(ServiceError):
+    """A step of the late returns that cannot be done (logistics.errors.ServiceError)."""
 
 
 class LateReturnInvalid(LateReturnError):

@@ -37,6 +37,7 @@ from apartments.selectors import (
     visibility_of,
 )
 from logistics.access import ALL, has_role, roles_of
+from logistics.errors import ServiceError
 from logistics.models import AuditEvent, Role, User
 from logistics.services import audit_record
 
@@ -326,14 +327,8 @@ def graduation_years() -> list[int]:
 # --- Errors ------------------------------------------------------------------------------------
 
 
-class MoveOutError(Exception):
-    status_code = 409
-    code = "conflict"
-    field = ""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class MoveOutError(ServiceError):
+    """A step of move-out that cannot be done (logistics.errors.ServiceError)."""
 
 
 class MoveOutInvalid(MoveOutError):

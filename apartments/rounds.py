@@ -47,6 +47,7 @@ from apartments.models import (
 from apartments.safety import residents_on
 from apartments.selectors import desk_buildings_for, visibility_of
 from logistics.alerts import AlertSpec, alerts_clear, alerts_raise
+from logistics.errors import ServiceError
 from logistics.models import Department, Photo, Role, User
 from logistics.services import audit_record
 from logistics.uploads import photo_from_upload, register_photo_access
@@ -355,14 +356,8 @@ def hazards_escalate(day: dt.date) -> int:
 # --- Errors ----------------------------------------------------------------------------------
 
 
-class RoundError(Exception):
-    status_code = 409
-    code = "conflict"
-    field = ""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class RoundError(ServiceError):
+    """A step of the safety rounds that cannot be done (logistics.errors.ServiceError)."""
 
 
 class RoundInvalid(RoundError):

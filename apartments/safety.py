@@ -30,6 +30,7 @@ from apartments.alerts import ZERO_REPORT_MISSING
 from apartments.models import Building, Hazard, Stay, ZeroReport
 from apartments.selectors import buildings_for, desk_buildings_for, visibility_of
 from logistics.alerts import AlertSpec, alerts_clear, alerts_raise
+from logistics.errors import ServiceError
 from logistics.models import Role, User
 from logistics.services import audit_record
 
@@ -208,14 +209,8 @@ def missing_reports_raise(day: dt.date) -> int:
 # --- Filing ----------------------------------------------------------------------------------
 
 
-class ZeroReportError(Exception):
-    status_code = 409
-    code = "conflict"
-    field = ""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class ZeroReportError(ServiceError):
+    """A step of the zero report that cannot be done (logistics.errors.ServiceError)."""
 
 
 class ZeroReportInvalid(ZeroReportError):

@@ -26,6 +26,7 @@ from apartments.models import (
     Resident,
     Stay,
 )
+from logistics.errors import ServiceError
 from logistics.models import User
 from logistics.services import audit_record
 
@@ -37,16 +38,9 @@ PROPOSAL_ATTEMPTS = 10
 # --- Errors -----------------------------------------------------------------------------------
 
 
-class MoveInError(Exception):
+class MoveInError(ServiceError):
     """A move-in action that cannot be done, with a message for the person at the desk (already
     translated into the request's language) and the HTTP status that describes it."""
-
-    status_code = 409
-    code = "conflict"
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class CheckInError(MoveInError):

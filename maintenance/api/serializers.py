@@ -114,6 +114,38 @@ class CancelSerializer(StrictSerializer):
     )
 
 
+class AssignSerializer(StrictSerializer):
+    technician = serializers.CharField(
+        max_length=150,
+        label=_("technician"),
+        help_text=_("The technician's username: on duty on the request's campus."),
+    )
+    note = serializers.CharField(
+        max_length=services.NOTE_MAX_LENGTH, required=False, allow_blank=True, label=_("note")
+    )
+
+
+class FinishSerializer(StrictSerializer):
+    labour_minutes = serializers.IntegerField(
+        min_value=1,
+        max_value=services.MAX_LABOUR_MINUTES,
+        label=_("labour (minutes)"),
+        help_text=_("Minutes of work on this visit; a reopened job's visits add up."),
+    )
+    note = serializers.CharField(
+        max_length=services.DESCRIPTION_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        label=_("what was done"),
+    )
+    photos = PhotoUploadListField(
+        required=False,
+        max_length=services.MAX_PHOTOS,
+        label=_("photos"),
+        help_text=_("Up to three photos of the result (multipart/form-data)."),
+    )
+
+
 # --- Reading -------------------------------------------------------------------------------------
 
 

@@ -11,4 +11,7 @@ urlpatterns = [
     path("tickets/<int:pk>/confirm/", views.TicketConfirm.as_view(), name="api-ticket-confirm"),
     path("tickets/<int:pk>/reopen/", views.TicketReopen.as_view(), name="api-ticket-reopen"),
     path("tickets/<int:pk>/cancel/", views.TicketCancel.as_view(), name="api-ticket-cancel"),
+    path("tickets/<int:pk>/assign/", views.TicketAssign.as_view(), name="api-ticket-assign"),
+    path("tickets/<int:pk>/start/", views.TicketStart.as_view(), name="api-ticket-start"),
+    path("tickets/<int:pk>/finish/", views.TicketFinish.as_view(), name="api-ticket-finish"),
 ]

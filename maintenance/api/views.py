@@ -5,7 +5,10 @@
 - `GET /api/v1/tickets/` and `/{id}/`: what the caller may see (maintenance.selectors.tickets_for:
   a resident their own and their room's, a technician their jobs, a dispatcher their campus);
   anything else answers 404, as one that does not exist;
-- `POST /api/v1/tickets/{id}/confirm/`, `/reopen/`, `/cancel/`: the reporter's steps.
+- `POST /api/v1/tickets/{id}/confirm/`, `/reopen/`, `/cancel/`: the reporter's steps;
+- `POST /api/v1/tickets/{id}/assign/` (a dispatcher), `/start/` and `/finish/` (the assigned
+  technician): the staff's steps (CONTRACT.md "Repairs, staff side"), the same services as the
+  pages.
 
 Service errors (RepairError) answer their status code with `{"detail", "errors": {field: […]}}`.
 """
@@ -16,6 +19,7 @@ from abc import ABC, abstractmethod
 from decimal import Decimal
 
 import django_filters
+from django.contrib.auth import get_user_model
 from django.db.models import (
     DecimalField,
     ExpressionWrapper,
@@ -39,10 +43,13 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from logistics.api.strict import StrictSerializer
 from maintenance import services
 from maintenance.api.serializers import (
+    AssignSerializer,
     CancelSerializer,
     CategorySerializer,
+    FinishSerializer,
     RatingSerializer,
     ReopenSerializer,
     TicketCreateMultipartSerializer,
@@ -58,6 +65,8 @@ from maintenance.selectors import (
     with_references,
 )
 from maintenance.stores import JOB_KINDS
+
+User = get_user_model()
 
 TAGS = ["repairs"]
 
@@ -276,7 +285,7 @@ class _TicketAction(ABC, APIView):
 
     def post(self, request, pk: int):
         ticket = generics.get_object_or_404(tickets_for(request.user), pk=pk)
-        data = self.input_serializer(data=request.data)
+        data = self.input_serializer(data=request.data or {})
         data.is_valid(raise_exception=True)
         try:
             self.perform(ticket, data.validated_data)
@@ -349,4 +358,90 @@ class TicketCancel(_TicketAction):
     def perform(self, ticket, values):
         services.ticket_cancel(
             actor=self.request.user, ticket=ticket, reason=values.get("reason", "")
+        )
+
+
+# --- The staff's steps (CONTRACT.md "Repairs, staff side": a technician's phone) ---------------
+
+
+class NoInputSerializer(StrictSerializer):
+    """A step that takes no input (an empty body, or none)."""
+
+
+class TicketAssign(_TicketAction):
+    input_serializer = AssignSerializer
+
+    @extend_schema(
+        operation_id="tickets_assign",
+        summary="Assign a repair to a technician",
+        description="A dispatcher of the request's campus gives it to a technician on duty "
+        "there (by username), or hands it to another one until the repair is finished. 400 "
+        "for someone who is not on the campus's roster (`errors.technician`); 403 for anyone "
+        "but a dispatcher; 409 when the request is no longer under way.",
+        request=AssignSerializer,
+        responses={200: TicketSerializer, **_error_responses(400, 403, 404, 409)},
+        tags=TAGS,
+    )
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def perform(self, ticket, values):
+        technician = User.objects.filter(username=values["technician"]).first()
+        if technician is None:
+            raise services.RepairInvalid(
+                _("Choose a technician on duty on this request's campus."), field="technician"
+            )
+        services.ticket_assign(
+            actor=self.request.user,
+            ticket=ticket,
+            technician=technician,
+            note=values.get("note", ""),
+        )
+
+
+class TicketStart(_TicketAction):
+    input_serializer = NoInputSerializer
+
+    @extend_schema(
+        operation_id="tickets_start",
+        summary="Start work on site",
+        description="The assigned technician is on site: the response promise is kept or "
+        "missed now. 403 for anyone but the assigned technician; 409 unless the job is "
+        "assigned and not yet started.",
+        request=None,
+        responses={200: TicketSerializer, **_error_responses(403, 404, 409)},
+        tags=TAGS,
+    )
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def perform(self, ticket, values):
+        services.ticket_start(actor=self.request.user, ticket=ticket)
+
+
+class TicketFinish(_TicketAction):
+    input_serializer = FinishSerializer
+    parser_classes = [JSONParser, MultiPartParser]
+
+    @extend_schema(
+        operation_id="tickets_finish",
+        summary="Finish the repair",
+        description="The assigned technician records the labour in minutes, what was done and "
+        "up to three photos of the result (multipart/form-data); the reporter is asked to "
+        "confirm. 400 for labour outside 1 to 1,440 minutes; 403 for anyone but the assigned "
+        "technician; 409 unless the job has been started.",
+        request={"application/json": FinishSerializer, "multipart/form-data": FinishSerializer},
+        responses={200: TicketSerializer, **_error_responses(400, 403, 404, 409)},
+        tags=TAGS,
+    )
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def perform(self, ticket, values):
+        services.ticket_finish(
+            actor=self.request.user,
+            ticket=ticket,
+            labour_minutes=values["labour_minutes"],
+            work_note=values.get("note", ""),
+            photos=values.get("photos", []),
         )

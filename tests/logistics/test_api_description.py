@@ -114,8 +114,10 @@ def test_only_the_operations_with_photos_take_multipart(schema):
     }
 
     both = {"application/json", "multipart/form-data"}
-    # filing a repair, a finding on a safety round, a hazard rectified: each with its photo
+    # filing a repair, finishing one, a finding on a safety round, a hazard rectified: each
+    # with its photo
     assert takes.pop(("/api/v1/tickets/", "post")) == both
+    assert takes.pop(("/api/v1/tickets/{id}/finish/", "post")) == both
     assert takes.pop(("/api/v1/safety-rounds/{id}/rooms/{room_id}/", "post")) == both
     assert takes.pop(("/api/v1/hazards/{id}/rectify/", "post")) == both
     assert set(map(frozenset, takes.values())) == {frozenset({"application/json"})}

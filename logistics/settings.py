@@ -414,6 +414,10 @@ LOGGING = {
 # How often the move-in dashboard refreshes itself. A desk does one resident every few
 # seconds and the dashboard's queries are few and fixed, so every 10 seconds is cheap.
 MOVE_IN_DASHBOARD_REFRESH_SECONDS = env.int("MOVE_IN_DASHBOARD_REFRESH_SECONDS", default=10)
+# Viewers with the same view of the move-in dashboard share its live part for this many
+# seconds (apartments.views.dashboard.live_html): on move-in day dozens of screens refresh it
+# while the desks write. 0 computes it for every request.
+MOVE_IN_DASHBOARD_CACHE_SECONDS = env.int("MOVE_IN_DASHBOARD_CACHE_SECONDS", default=2)
 
 # How long a photo URL the API gives out stays valid (logistics.uploads.signed_photo_url): long
 # enough to page through a ticket, short enough that a URL copied out of the app soon opens

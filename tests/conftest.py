@@ -82,6 +82,14 @@ def _isolated_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _dashboard_computed_each_time(settings):
+    """The move-in dashboard's live part is shared for two seconds in production; tests that
+    check in and look again at once see the new numbers (tests/apartments/test_dashboard.py
+    tests the sharing itself)."""
+    settings.MOVE_IN_DASHBOARD_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Uploaded files go to a directory of the test's own, never to the developer's media/
     (and a test can see exactly what an upload wrote)."""

@@ -4,18 +4,21 @@ from datetime import date
 
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import numberformat, timezone
 from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from apartments import dashboard
 from apartments.models import Building, Category
-from apartments.selectors import BUILDING_VIEWERS, buildings_for
+from apartments.selectors import BUILDING_VIEWERS, buildings_for, visibility_of
 from logistics.access import role_required
 from logistics.models import Campus
 from logistics.spreadsheets import XlsxWriter
@@ -68,34 +71,68 @@ def building_rows(buildings) -> str:
     return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped or a number
 
 
-def _context(request):
-    day = _day(request)
-    summary = dashboard.move_in_summary(request.user)
-    buildings = dashboard.building_progress(request.user)
+def _live_context(user, day: date) -> dict:
+    summary = dashboard.move_in_summary(user)
+    buildings = dashboard.building_progress(user)
     return {
         "day": day,
         "summary": summary,
         "table": summary.table(),
-        "hours": dashboard.arrivals_per_hour(request.user, day),
+        "hours": dashboard.arrivals_per_hour(user, day),
         "buildings": buildings,
         "building_rows": building_rows(buildings),
         "free_beds": sum(b.free_beds for b in buildings),
-        "kits": dashboard.kit_counts(request.user),
+        "kits": dashboard.kit_counts(user),
         "report": dashboard.report_paragraph(summary),
-        "refresh_seconds": settings.MOVE_IN_DASHBOARD_REFRESH_SECONDS,
         "updated_at": timezone.localtime(),
     }
 
 
+def live_cache_key(user, day: date) -> str:
+    """What the live part depends on: the buildings the viewer sees (everything, whole
+    campuses, or the buildings assigned to them), the day and the language. Viewers with the
+    same view share one copy."""
+    visibility = visibility_of(user)
+    if visibility.everything:
+        scope = "all"
+    else:
+        scope = ",".join(map(str, sorted(visibility.campus_ids)))
+        if visibility.assigned:
+            scope += f"+u{visibility.user_id}"
+    return f"move-in-live:{scope}:{day.isoformat()}:{get_language()}"
+
+
+def live_html(request, day: date) -> str:
+    """The live part of the dashboard (numbers, report, chart, buildings, kits), computed at
+    most once per MOVE_IN_DASHBOARD_CACHE_SECONDS for everyone with the same view: on move-in
+    day every office and desk screen refreshes it, and those refreshes must not add up to a
+    load on the database the desks are writing to (docs/decisions.md, "The move-in
+    dashboard's live part, shared for two seconds"). It says when it was computed."""
+    seconds = settings.MOVE_IN_DASHBOARD_CACHE_SECONDS
+    key = live_cache_key(request.user, day) if seconds > 0 else None
+    html = cache.get(key) if key else None
+    if html is None:
+        html = render_to_string("apartments/dashboard_live.html", _live_context(request.user, day))
+        if key:
+            cache.set(key, html, seconds)
+    return mark_safe(html)  # noqa: S308 - rendered by our own autoescaping template
+
+
 @role_required(*BUILDING_VIEWERS)
 def move_in_dashboard(request):
-    return render(request, "apartments/dashboard.html", _context(request))
+    day = _day(request)
+    context = {
+        "day": day,
+        "live": live_html(request, day),
+        "refresh_seconds": settings.MOVE_IN_DASHBOARD_REFRESH_SECONDS,
+    }
+    return render(request, "apartments/dashboard.html", context)
 
 
 @role_required(*BUILDING_VIEWERS)
 def move_in_dashboard_live(request):
     """The part of the dashboard that htmx fetches every few seconds."""
-    return render(request, "apartments/dashboard_live.html", _context(request))
+    return HttpResponse(live_html(request, _day(request)))
 
 
 class NotArrivedFilterForm(forms.Form):

@@ -5,12 +5,15 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from apartments import dashboard
 from apartments.models import BedKit, Category, Stay
+from apartments.views.dashboard import live_cache_key
 from logistics.models import Role
 from tests.apartments.move_in_data import (
     building_with_beds,
@@ -209,6 +212,72 @@ def test_dashboard_query_count_does_not_grow(intake, client, extra, django_asser
     # buildings with their counts, kits by status
     with django_assert_num_queries(7):
         client.get(reverse("apartments:move_in_dashboard_live"))
+
+
+# --- The live part shared for a moment ------------------------------------------------------
+
+
+@pytest.fixture
+def shared(settings):
+    settings.MOVE_IN_DASHBOARD_CACHE_SECONDS = 2
+
+
+def _checked_in(client, **headers) -> str:
+    html = client.get(reverse("apartments:move_in_dashboard_live"), **headers).content.decode()
+    return html.split('data-testid="checked-in">', 1)[1].split("<", 1)[0]
+
+
+def test_viewers_with_the_same_view_share_the_live_part_for_a_moment(
+    intake, client, shared, django_assert_num_queries
+):
+    head = user_with_role(Role.ADMIN)
+    client.force_login(head)
+    assert _checked_in(client) == "10"
+
+    # Someone else checks in; within the moment a second administrator's screen shows the
+    # shared copy, computed without a query of its own beyond who is asking.
+    person = residents(intake["songbei"], n=1)[0]
+    stay(person, free_beds(intake["S01"])[0])
+    other = Client()
+    other.force_login(user_with_role(Role.ADMIN))
+    with django_assert_num_queries(2):  # session, user with role grants
+        assert _checked_in(other) == "10"
+
+    # Once the moment is over (its key dropped here rather than waited for), the next screen
+    # computes it again.
+    cache.delete(live_cache_key(head, timezone.localdate()))
+    assert _checked_in(other) == "11"
+
+
+def test_the_shared_copy_never_crosses_scopes_or_languages(intake, client, shared):
+    client.force_login(user_with_role(Role.ADMIN))
+    assert _checked_in(client) == "10"
+    english = client.get(
+        reverse("apartments:move_in_dashboard_live"), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Checked in" in english
+
+    manager = user_with_role(Role.DORM_MANAGER)
+    BuildingAssignmentFactory(user=manager, building=intake["J01"])
+    client.force_login(manager)
+    assert _checked_in(client) == "4"  # J01's, not the administrator's shared copy
+    html = client.get(reverse("apartments:move_in_dashboard_live")).content.decode()
+    assert "S01" not in html and "J01" in html
+
+    head = user_with_role(Role.AUDITOR, campus=intake["jiangnan"])
+    client.force_login(head)
+    assert _checked_in(client) == "4"
+    assert live_cache_key(head, timezone.localdate()) != live_cache_key(
+        manager, timezone.localdate()
+    )
+
+
+def test_the_full_page_embeds_the_same_shared_part(intake, client, shared):
+    client.force_login(user_with_role(Role.ADMIN))
+    page = client.get(reverse("apartments:move_in_dashboard"), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert 'data-testid="checked-in">10<' in page.content.decode()
+    assert "<html" in page.content.decode()
 
 
 # --- Not arrived -----------------------------------------------------------------------------

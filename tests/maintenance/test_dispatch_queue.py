@@ -1,7 +1,7 @@
 """The dispatch queue: who sees it, what it lists, its filters and tabs, the countdowns, the
 order, the htmx refresh, and a query count that does not grow with the tickets."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -157,6 +157,40 @@ def test_each_row_tells_number_place_category_urgency_status_technician_and_time
     assert "left to respond" in html
     # a phone gets cards with the same rows
     assert html.count('data-testid="queue-card"') == 1
+
+
+def test_text_from_the_database_is_escaped_in_rows_and_cards(
+    client, dispatcher, campus, student, plumber
+):
+    building = f.BuildingFactory(campus=campus, code="<b>X</b>")
+    room = f.RoomFactory(building=building, number="<i>1</i>")
+    plumber.full_name = '<script>alert("t")</script>'
+    plumber.save()
+    f.ticket(room=room, reporter=student, status="assigned", technician=plumber)
+    client.force_login(dispatcher)
+    html = client.get(QUEUE).content.decode()
+    assert "<i>1</i>" not in html and '<script>alert("t")' not in html
+    assert "<b>X</b>" not in html
+    assert html.count("&lt;i&gt;1&lt;/i&gt;") == 2  # the row and the card
+    # the row, the card and the technician filter
+    assert html.count("&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt;") == 3
+
+
+def test_the_filed_time_and_deadline_are_in_the_site_time_zone(
+    client, dispatcher, room, student, settings
+):
+    ticket = f.ticket(room=room, reporter=student)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        created_at=datetime(2026, 9, 1, 1, 5, tzinfo=UTC),
+        respond_by=datetime(2026, 9, 1, 2, 5, tzinfo=UTC),
+        complete_by=datetime(2026, 9, 4, 1, 5, tzinfo=UTC),
+    )
+    client.force_login(dispatcher)
+    html = client.get(QUEUE).content.decode()
+    # Asia/Shanghai is eight hours ahead of UTC
+    assert html.count('<td class="text-nowrap small">09-01 09:05</td>') == 1
+    assert html.count("· 09-01 09:05</div>") == 1  # the card
+    assert html.count('title="2026-09-01 10:05"') == 2
 
 
 def test_the_order_is_overdue_then_urgent_then_earliest_deadline(client, dispatcher, room, student):

@@ -49,6 +49,7 @@ from apartments.models import (
     Storeroom,
     ZeroReport,
 )
+from apartments.names import pinyin_initials
 from logistics.demo import DEMO_PASSWORD, demo_seeder
 from logistics.models import Campus, Role, RoleGrant, User
 
@@ -231,7 +232,11 @@ def _seed_residents(campuses):
         )
     )
     Resident.objects.bulk_create(
-        [Resident(user_id=users[r["student_id"]], **r) for r in rows], ignore_conflicts=True
+        [
+            Resident(user_id=users[r["student_id"]], name_initials=pinyin_initials(r["name"]), **r)
+            for r in rows
+        ],
+        ignore_conflicts=True,
     )
     # Filtered by hand: SQLite cannot enforce RoleGrant's NULLS NOT DISTINCT constraint.
     granted = set(

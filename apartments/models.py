@@ -145,6 +145,11 @@ class Resident(models.Model):
 
     student_id = models.CharField(_("student id"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    # The name's pinyin initials (王伟 → "ww"), for the staff's search (apartments.names). Kept
+    # by save() and by the bulk paths (imports, demo), which call pinyin_initials themselves.
+    name_initials = models.CharField(
+        _("pinyin initials"), max_length=50, blank=True, editable=False
+    )
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     campus = models.ForeignKey(
@@ -171,10 +176,35 @@ class Resident(models.Model):
         indexes = [
             # The move-in breakdown by campus × category (issue: move-in dashboard).
             models.Index(fields=["campus", "category"], name="resident_campus_cat_idx"),
+            # The staff's search by the start of a student id, a name or its initials
+            # (apartments.search): LIKE 'prefix%' uses an index in any collation only with
+            # the pattern operator class (PostgreSQL; other databases ignore it).
+            models.Index(
+                fields=["student_id"],
+                name="resident_sid_prefix_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["name"], name="resident_name_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["name_initials"],
+                name="resident_initials_prefix_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self):
         return f"{self.student_id} {self.name}"
+
+    def save(self, *args, **kwargs):
+        from apartments.names import pinyin_initials
+
+        self.name_initials = pinyin_initials(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_initials"}
+        super().save(*args, **kwargs)
 
 
 class Stay(models.Model):
@@ -491,6 +521,12 @@ class Asset(models.Model):
                 condition=(Q(room__isnull=False) & Q(storeroom__isnull=True))
                 | (Q(room__isnull=True) & Q(storeroom__isnull=False)),
                 name="asset_in_room_or_storeroom",
+            ),
+        ]
+        indexes = [
+            # The staff's search by the start of a tag (apartments.search).
+            models.Index(
+                fields=["tag"], name="asset_tag_prefix_idx", opclasses=["varchar_pattern_ops"]
             ),
         ]
 

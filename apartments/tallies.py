@@ -761,3 +761,22 @@ def recount(using=None) -> None:
 def tally_recount() -> None:
     recount(connection)
     recount_arrivals(connection)
+
+
+# --- Migrations that rebuild a table on SQLite ---------------------------------------------------
+# SQLite changes most columns by creating a new table, copying the rows, dropping the old one
+# and renaming the new: a trigger on another table that names the old one then refuses the
+# rename ("no such table"). A migration that alters residents, rooms, beds, stays or kits puts
+# these two around its schema operations. PostgreSQL alters in place: nothing to do there.
+
+
+def lift_sqlite_triggers(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "sqlite":
+        uninstall(schema_editor.connection)
+        uninstall_arrivals(schema_editor.connection)
+
+
+def restore_sqlite_triggers(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "sqlite":
+        install(schema_editor.connection)
+        install_arrivals(schema_editor.connection)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("buildings/", buildings.building_list, name="building_list"),
     path("buildings/<int:pk>/", buildings.building_detail, name="building_detail"),
     path("my-room/", residents.my_room, name="my_room"),
+    path("residents/<int:pk>/", residents.resident_card, name="resident_card"),
     # imports: (routes of apartments/views/imports.py go here)
     path("imports/", import_views.import_upload, name="import_upload"),
     path(

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from logistics.access import is_staff_member
 from logistics.hall import entries_for, role_labels
 from logistics.notifications import unread_count
 
@@ -16,4 +17,6 @@ def portal(request):
         "hall_entries": SimpleLazyObject(lambda: entries_for(user) if user else []),
         "user_role_labels": SimpleLazyObject(lambda: role_labels(user) if user else []),
         "unread_notifications": SimpleLazyObject(lambda: unread_count(user) if user else 0),
+        # The search box, for staff (logistics.search); reads the grants the request has.
+        "can_search": SimpleLazyObject(lambda: bool(user) and is_staff_member(user)),
     }

@@ -3,7 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from logistics import views, views_alerts, views_jobs, views_notifications, views_photos
+from logistics import (
+    views,
+    views_alerts,
+    views_jobs,
+    views_notifications,
+    views_photos,
+    views_search,
+)
 
 api_v1 = [
     path("", include("logistics.api.urls")),
@@ -30,6 +37,7 @@ urlpatterns = [
         "notifications/<int:pk>/", views_notifications.notification_open, name="notification_open"
     ),
     # alerts: what staff must act on; the nightly jobs for administrators
+    path("search/", views_search.search_page, name="search"),
     path("alerts/", views_alerts.alert_list, name="alerts"),
     path("alerts/<int:pk>/resolve/", views_alerts.alert_resolve_view, name="alert_resolve"),
     path("jobs/", views_jobs.job_list, name="jobs"),

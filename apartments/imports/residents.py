@@ -38,6 +38,7 @@ from apartments.models import (
     Room,
     Stay,
 )
+from apartments.names import pinyin_initials
 from logistics.models import Role, RoleGrant, User
 
 MAX_BED_NUMBER = 99
@@ -478,6 +479,7 @@ class ResidentImporter(_Importer):
 
         for row in plan.new_residents:
             row["user_id"] = user_ids.get(row["student_id"])
+            row["name_initials"] = pinyin_initials(row["name"])
         new_ids = _insert(Resident, plan.new_residents, ("student_id",))
         for resident, changed in plan.changed_residents:
             if resident.student_id in plan.link_user:
@@ -485,6 +487,9 @@ class ResidentImporter(_Importer):
             if "campus_id" in changed:
                 changed.discard("campus_id")
                 changed.add("campus")
+            if "name" in changed:
+                resident.name_initials = pinyin_initials(resident.name)
+                changed.add("name_initials")
         _bulk_update(Resident, plan.changed_residents)
         _bulk_update(User, plan.renamed_users)
 

@@ -1,8 +1,11 @@
 """Pages for residents themselves."""
 
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
 
 from apartments import agreements, selectors
+from apartments.dashboard import residents_for
+from apartments.models import Stay
 from apartments.views.condition_reports import resident_context
 from logistics.access import role_required
 from logistics.models import Role
@@ -31,3 +34,23 @@ def _student_agreement(user, stay) -> dict | None:
         return None
     title, body = agreements.text_in_language(item.text)
     return {"item": item, "title": title, "body": body}
+
+
+@require_GET
+@role_required(*selectors.BUILDING_VIEWERS)
+def resident_card(request, pk: int):
+    """One resident for the staff who may see them (where the search leads): who they are,
+    where they live or are expected, and every stay they have had. 404 for a resident outside
+    the caller's buildings and campuses, as for one that does not exist."""
+    resident = get_object_or_404(residents_for(request.user).select_related("campus"), pk=pk)
+    stays = list(
+        Stay.objects.filter(resident=resident)
+        .select_related("bed__room__building")
+        .order_by("-reserved_at", "-checked_in_at", "-pk")
+    )
+    current = next((s for s in stays if s.status in Stay.CURRENT), None)
+    return render(
+        request,
+        "apartments/resident_card.html",
+        {"resident": resident, "stays": stays, "current": current},
+    )

@@ -11,4 +11,5 @@ urlpatterns = [
     path("departments/", views.DepartmentList.as_view(), name="api-departments"),
     path("alerts/", views.AlertList.as_view(), name="api-alerts"),
     path("alerts/<int:pk>/resolve/", views.AlertResolve.as_view(), name="api-alert-resolve"),
+    path("search/", views.SearchView.as_view(), name="api-search"),
 ]

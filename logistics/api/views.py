@@ -1,8 +1,13 @@
 import django_filters
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics, status
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import generics, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
@@ -10,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from logistics.access import grants_of
+from logistics.access import grants_of, is_staff_member
 from logistics.alerts import AlertClosed, AlertInvalid, alert_resolve, alerts_for
 from logistics.api.serializers import (
     AlertErrorSerializer,
@@ -23,6 +28,7 @@ from logistics.api.serializers import (
     TokenSerializer,
 )
 from logistics.models import Alert, Campus, Department, Role
+from logistics.search import SearchError, search
 
 
 class TokenView(APIView):
@@ -167,3 +173,51 @@ class AlertResolve(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response(AlertSerializer(alert).data)
+
+
+class SearchHitSerializer(serializers.Serializer):
+    kind = serializers.CharField(
+        help_text="resident, room, building, ticket, asset, complaint, nonconformity, inspection"
+    )
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+    url = serializers.CharField(help_text="The portal page of the record.")
+
+
+class SearchView(APIView):
+    """The staff's search (CONTRACT.md "Search"): logistics.search over every app's providers."""
+
+    @extend_schema(
+        operation_id="search",
+        summary="Search for a resident, room, ticket, asset or complaint",
+        description="At most 20 hits, best first, among what the caller may see: a student id "
+        "or its start, a name or its pinyin initials (王伟: ww), a room as S01-101 or a "
+        "building's code, a ticket number (#123), a complaint, nonconformity or inspection "
+        "number (CP-45, NC-12, QI-7), an asset tag or its start. 400 for an empty or too long "
+        "`q`; 403 for residents.",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"\S"},
+                required=True,
+                description="What to search for: up to 100 characters, not only spaces.",
+            ),
+        ],
+        responses={
+            200: SearchHitSerializer(many=True),
+            400: OpenApiResponse(AlertErrorSerializer, description="No `q`, or too long."),
+            403: OpenApiResponse(AlertErrorSerializer, description="Residents may not search."),
+        },
+        tags=["search"],
+    )
+    def get(self, request):
+        if not is_staff_member(request.user):
+            return Response({"detail": _("Search is for staff.")}, status=status.HTTP_403_FORBIDDEN)
+        try:
+            hits = search(request.user, request.query_params.get("q", ""))
+        except SearchError as error:
+            return Response(
+                {"detail": str(error), "errors": {"q": [str(error)]}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response([hit.as_contract() for hit in hits])

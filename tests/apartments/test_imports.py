@@ -1259,3 +1259,22 @@ def test_the_database_keeps_kit_checks_when_a_bed_is_deleted(rooms):
     KitCheck.objects.create(bed=bed, kit_type=kit_type, result="passed")
     with pytest.raises(ProtectedError):
         bed.delete()
+
+
+def test_imported_residents_get_their_pinyin_initials_and_keep_them_on_a_rename(rooms):
+    """The staff's search finds residents by initials (apartments.names): the import's bulk
+    insert and bulk update write them as save() would."""
+    report = engine(
+        "residents",
+        [
+            RESIDENT_HEADER_ZH,
+            resident_row("2601001", name="王伟"),
+            resident_row("2601002", name="单雄信"),
+        ],
+    )
+    assert not report.sorted_errors()
+    initials = dict(Resident.objects.values_list("student_id", "name_initials"))
+    assert initials == {"2601001": "ww", "2601002": "sxx"}
+
+    engine("residents", [RESIDENT_HEADER_ZH, resident_row("2601001", name="李明")])
+    assert Resident.objects.get(student_id="2601001").name_initials == "lm"

@@ -10,7 +10,7 @@ import re
 from django.db.models import CharField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Concat
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apartments.assets import assets_visible_to
 from apartments.dashboard import residents_for
@@ -25,7 +25,7 @@ def _url(name: str, pk: int) -> str:
     return reverse(name, args=[pk])
 
 
-@search_provider("residents", {"resident": _("Residents")})
+@search_provider("residents", {"resident": pgettext_lazy("search results", "Residents")})
 def residents(user, query: Query, limit: int):
     visible = residents_for(user)
     if visible.query.is_empty():
@@ -69,7 +69,13 @@ def residents(user, query: Query, limit: int):
     return hits
 
 
-@search_provider("rooms", {"building": _("Buildings"), "room": _("Rooms")})
+@search_provider(
+    "rooms",
+    {
+        "building": pgettext_lazy("search results", "Buildings"),
+        "room": pgettext_lazy("search results", "Rooms"),
+    },
+)
 def rooms(user, query: Query, limit: int):
     visible = buildings_for(user)
     if visible.query.is_empty():
@@ -112,7 +118,7 @@ def rooms(user, query: Query, limit: int):
     ]
 
 
-@search_provider("assets", {"asset": _("Assets")})
+@search_provider("assets", {"asset": pgettext_lazy("search results", "Assets")})
 def assets(user, query: Query, limit: int):
     if len(query.text) < 3 or not re.fullmatch(r"[\w\-./]+", query.text):
         return []

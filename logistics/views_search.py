@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from logistics.access import is_staff_member
-from logistics.search import KIND_LABELS, QUERY_MAX_LENGTH, SearchError, search
+from logistics.search import KIND_LABELS, QUERY_MAX_LENGTH, RESULTS_MAX, SearchError, search
 
 
 @require_GET
@@ -17,7 +17,7 @@ def search_page(request):
     if not is_staff_member(request.user):
         raise Http404
     text = request.GET.get("q", "")
-    error, groups = "", []
+    error, groups, hits = "", [], []
     if text.strip():
         try:
             hits = search(request.user, text)
@@ -36,5 +36,7 @@ def search_page(request):
             "groups": groups,
             "searched": bool(text.strip()),
             "kind_labels": KIND_LABELS,
+            "truncated": len(hits) >= RESULTS_MAX,
+            "limit": RESULTS_MAX,
         },
     )

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from logistics.search import EXACT, Hit, Query, search_provider
 from maintenance.selectors import tickets_for
 
 
-@search_provider("tickets", {"ticket": _("Repair requests")})
+@search_provider("tickets", {"ticket": pgettext_lazy("search results", "Repair requests")})
 def tickets(user, query: Query, limit: int):
     if query.number is None or query.prefix:
         return []

@@ -5,7 +5,7 @@ may see. A bare number is tried as each."""
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from logistics.search import EXACT, Hit, Query, search_provider
 from quality.selectors import complaints_for, inspections_for, nonconformities_for
@@ -21,9 +21,9 @@ KINDS = (
 @search_provider(
     "quality",
     {
-        "complaint": _("Complaints"),
-        "nonconformity": _("Nonconformities"),
-        "inspection": _("Inspection records"),
+        "complaint": pgettext_lazy("search results", "Complaints"),
+        "nonconformity": pgettext_lazy("search results", "Nonconformities"),
+        "inspection": pgettext_lazy("search results", "Inspection records"),
     },
 )
 def records(user, query: Query, limit: int):

@@ -201,6 +201,11 @@ def test_at_most_twenty_hits(town):
     for n in range(25):
         f.ResidentFactory(campus=town["songbei"], student_id=f"26{n:05d}", name=f"赵{n}")
     assert len(found(town["admin"], "26")) == 20
+    client = Client()
+    client.force_login(town["admin"])
+    html = client.get(reverse("search"), {"q": "26"}).content.decode()
+    assert html.count('data-testid="search-hit"') == 20
+    assert 'data-testid="search-truncated"' in html
 
 
 @pytest.mark.parametrize("extra", [0, 30])
@@ -227,6 +232,7 @@ def test_the_search_page_groups_hits_and_the_box_is_in_the_menu_for_staff(town, 
     assert 'data-testid="nav-search"' in html
     assert 'data-testid="search-group-resident"' in html
     assert html.count('data-testid="search-hit"') == 2
+    assert 'data-testid="search-truncated"' not in html
     assert reverse("apartments:resident_card", args=[town["wang"].pk]) in html
 
     html = client.get(reverse("search"), {"q": "<b>x</b>"}).content.decode()

@@ -62,7 +62,7 @@ def desk_lookup(request, building_id: int):
     form = LookupForm(request.GET)
     result = {}
     if form.is_valid():
-        result = _preview(building, form.cleaned_data["student_id"].strip())
+        result = _preview(building, form.cleaned_data["student_id"].strip(), suggest=True)
     else:
         result = {"error": _("Enter or scan a student id.")}
     if request.htmx:
@@ -112,9 +112,17 @@ def _page(building, form) -> dict:
     return {"building": building, "form": form, "counts": selectors.desk_counts(building)}
 
 
-def _preview(building, student_id: str) -> dict:
+def _preview(building, student_id: str, *, suggest: bool = False) -> dict:
+    """The check-in the desk would do for `student_id`; when no resident has that id and
+    `suggest`, those of the campus whose id, name or its initials start with it (a name typed
+    at the desk: 王伟, or "ww")."""
     try:
         plan = services.checkin_preview(student_id=student_id, building=building)
+    except services.ResidentNotFound as error:
+        candidates = selectors.desk_candidates(building, student_id) if suggest else []
+        if candidates:
+            return {"candidates": candidates, "typed": student_id}
+        return {"error": error.message}
     except services.CheckInError as error:
         return {"error": error.message}
     kit = _kit_of(plan.bed)

@@ -214,6 +214,37 @@ def test_lookup_errors_are_clear_messages(desk, building, beds, campus, htmx):
         assert "plan" not in response.context
 
 
+@pytest.mark.parametrize("typed", ["王", "ww", "WW", "2509"])
+def test_a_name_initials_or_the_start_of_an_id_offers_the_campus_residents(
+    desk, building, beds, campus, typed
+):
+    wang = ResidentFactory(campus=campus, student_id="2509001", name="王伟")
+    reserve(wang, beds[0])
+    ResidentFactory(campus=CampusFactory(code="jiangnan"), student_id="2509002", name="王五")
+    ResidentFactory(campus=campus, student_id="2608003", name="李明")
+
+    response = lookup(desk, building, typed, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    # Only this campus's 王伟, with where they are expected; a click looks them up by id.
+    assert html.count('data-testid="desk-candidate"') == 1
+    assert "王伟" in html and "S01-101-1" in html and "王五" not in html
+    assert f"student_id={wang.student_id}" in html
+    assert "plan" not in response.context
+
+    picked = lookup(desk, building, wang.student_id, **HTMX)
+    assert picked.context["plan"].resident == wang
+
+
+def test_hostile_text_at_the_desk_is_escaped_and_offers_nobody(desk, building, beds, campus):
+    ResidentFactory(campus=campus, name="<b>王</b>")
+    html = lookup(desk, building, "<b>", **HTMX).content.decode()
+    assert "<b>王</b>" not in html and "&lt;b&gt;王&lt;/b&gt;" in html
+    html = lookup(desk, building, "%", **HTMX).content.decode()
+    assert 'data-testid="desk-candidate"' not in html
+    assert "No resident has the student id %." in html
+
+
 def test_get_never_changes_anything(desk, building, beds, campus):
     resident = ResidentFactory(campus=campus)
     reserve(resident, beds[0])

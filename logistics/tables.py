@@ -1,5 +1,5 @@
-"""Reading a spreadsheet: CSV (UTF-8, UTF-16 or GB18030, any delimiter) or .xlsx, decided by
-content, within size limits; every cell comes back as text."""
+"""Reading a spreadsheet for any app's import: CSV (UTF-8, UTF-16 or GB18030, any delimiter)
+or .xlsx, decided by content, within size limits; every cell comes back as text."""
 
 from __future__ import annotations
 

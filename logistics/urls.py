@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("apartments.api.urls")),
     path("", include("maintenance.api.urls")),
     path("", include("quality.api.urls")),
+    path("", include("dining.api_urls")),
 ]
 
 urlpatterns = [

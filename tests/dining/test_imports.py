@@ -163,9 +163,7 @@ def test_a_rise_beyond_the_limit_is_held_for_approval_and_nothing_imported(world
     assert PriceRequest.objects.count() == 1
 
     # Once approved, the same file imports.
-    prices.request_decide(
-        actor=world["manager"], request=request, approve=True, reason="猪肉涨价"
-    )
+    prices.request_decide(actor=world["manager"], request=request, approve=True, reason="猪肉涨价")
     report = import_menus(csv_bytes(rows), file_name="rise.csv", actor=world["manager"])
     assert report.written, report.format_text()
     current = world["kungpao"].prices.get(valid_to=None)
@@ -211,7 +209,9 @@ def test_a_term_of_10000_rows_in_a_fixed_number_of_queries(world):
     for d in range(n_days):
         for meal in ("breakfast", "lunch", "dinner"):
             for name, price in dishes:
-                rows.append(["一食堂", (start + dt.timedelta(days=d)).isoformat(), meal, name, price, ""])
+                rows.append(
+                    ["一食堂", (start + dt.timedelta(days=d)).isoformat(), meal, name, price, ""]
+                )
     rows = rows[:10_001]
     with CaptureQueriesContext(connection) as queries:
         report = import_menus(csv_bytes(rows), file_name="term.csv", actor=world["manager"])

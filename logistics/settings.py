@@ -6,6 +6,7 @@ Every value an operator may change is documented in docs/operations.md. Code rea
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -547,6 +548,18 @@ if not 1 <= FOOD_SAMPLE_HOURS <= 24 * 30:
     raise ImproperlyConfigured(
         f"FOOD_SAMPLE_HOURS must be from 1 to 720 hours, not {FOOD_SAMPLE_HOURS!r}."
     )
+
+# The price-stability report's bands (dining.report): a dish below the first price (yuan) is
+# "low", up to the second "middle", above it "high"; the target mix is 3:4:3.
+_bands = env.list("DINING_PRICE_BANDS", default=["6", "12"])
+try:
+    DINING_PRICE_BANDS = tuple(Decimal(b) for b in _bands)
+    if len(DINING_PRICE_BANDS) != 2 or not 0 < DINING_PRICE_BANDS[0] < DINING_PRICE_BANDS[1]:
+        raise ValueError
+except (ArithmeticError, ValueError):
+    raise ImproperlyConfigured(
+        f"DINING_PRICE_BANDS must be two prices in yuan, low then high, not {_bands!r}."
+    ) from None
 
 # RoleGrant's unique scope uses NULLS NOT DISTINCT, which PostgreSQL (production, CI) enforces
 # and SQLite (the zero-setup development default) cannot; Django warns about the latter only.

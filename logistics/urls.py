@@ -39,6 +39,7 @@ urlpatterns = [
     path("apartments/", include("apartments.urls")),
     path("repairs/", include("maintenance.urls")),
     path("quality/", include("quality.urls")),
+    path("dining/", include("dining.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

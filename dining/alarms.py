@@ -100,7 +100,7 @@ def samples_missing_raise(day: dt.date) -> int:
             canteens[canteen_id],
             day,
             _board_url(canteen_id, day),
-            meal=Meal(meal).label,
+            meal=str(Meal(meal).label),
             count=len(dishes),
             dishes=_names(dishes),
         )
@@ -200,7 +200,7 @@ def certificates_expiring_raise(day: dt.date) -> int:
                     canteen,
                     None,
                     reverse("dining:suppliers"),
-                    kind=certificate.get_kind_display(),
+                    document=str(certificate.get_kind_display()),
                     number=certificate.number,
                     supplier=certificate.supplier.name,
                     expires=certificate.expires_on.isoformat(),

@@ -37,6 +37,6 @@ TEMPERATURE_OUT_OF_RANGE = alert_kind(
 CERTIFICATE_EXPIRING = alert_kind(
     "certificate_expiring",
     label=_("Supplier certificate expiring"),
-    text=_("The %(kind)s %(number)s of supplier %(supplier)s expires on %(expires)s."),
+    text=_("The %(document)s %(number)s of supplier %(supplier)s expires on %(expires)s."),
     severity=Alert.Severity.WARNING,
 )

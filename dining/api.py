@@ -32,6 +32,7 @@ from logistics.api.strict import StrictSerializer
 
 TAGS = ["dining"]
 BIGINT_MAX = 2**63 - 1
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX}
 
 
 class CanteenSerializer(serializers.ModelSerializer):
@@ -92,9 +93,13 @@ class MenuList(generics.GenericAPIView):
         "each dish with its price, allergens and average rating.",
         parameters=[
             OpenApiParameter("date", OpenApiTypes.DATE, required=True),
-            OpenApiParameter("campus", OpenApiTypes.INT),
-            OpenApiParameter("canteen", OpenApiTypes.INT),
+            OpenApiParameter("campus", ID_SCHEMA, description="A campus's id."),
+            OpenApiParameter("canteen", ID_SCHEMA, description="A canteen's id."),
         ],
+        responses={
+            200: MenuSerializer(many=True),
+            400: OpenApiResponse(ApiErrorSerializer, description="A missing or bad parameter."),
+        },
         tags=TAGS,
     )
     def get(self, request):
@@ -150,7 +155,8 @@ class DishRatingCreate(APIView):
         summary="Rate a dish",
         description="The caller's 1–5 stars (and comment) for a dish they ate: 201 when new, 200 "
         "when it replaces their rating of that dish, day and meal; 400 for a dish not on that "
-        "meal's menu or stars outside 1–5.",
+        "meal's menu (which depends on the data, not on the request's shape), a meal still to "
+        "come, or stars outside 1–5.",
         request=RatingCreateSerializer,
         responses={
             201: RatingSerializer,

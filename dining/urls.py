@@ -22,6 +22,10 @@ urlpatterns = [
     # the dining manager
     path("import/", views.import_upload, name="import"),
     path("import/template.<str:fmt>", views.import_template, name="import_template"),
+    path("menus/<int:pk>/", views.menu_edit, name="menu_edit"),
+    path("menus/<int:pk>/add/", views.menu_add, name="menu_add"),
+    path("menus/items/<int:pk>/remove/", views.menu_remove, name="menu_remove"),
+    path("menus/<int:pk>/copy-week/", views.menu_copy_week, name="menu_copy_week"),
     path("prices/", views.price_requests, name="prices"),
     path("prices/set/", views.price_set, name="price_set"),
     path("prices/<int:pk>/decide/", views.price_decide, name="price_decide"),

@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dining import imports, prices, report, safety, selectors, services
+from dining import imports, menus, prices, report, safety, selectors, services
 from dining.access import managed_canteens, work_canteens
 from dining.models import (
     ALLERGENS,
@@ -33,6 +33,7 @@ from dining.models import (
     FoodWorker,
     Fridge,
     Meal,
+    MenuItem,
     PriceRequest,
     Supplier,
     TemperatureReading,
@@ -606,3 +607,80 @@ def price_report(request):
             "chart": report.chart(data),
         },
     )
+
+
+# --- Editing menus (the dining manager) ------------------------------------------------------
+
+
+@require_GET
+@role_required(*MANAGERS)
+def menu_edit(request, pk: int):
+    """A canteen's menus of one day, to add or take off dishes, and the week's copy."""
+    canteen = get_object_or_404(managed_canteens(request.user).select_related("campus"), pk=pk)
+    day = _day(request)
+    views = selectors.menus_between(day, day, canteen=canteen.pk)
+    by_meal = {view.menu.meal: view.items for view in views}
+    return render(
+        request,
+        "dining/menu_edit.html",
+        {
+            "canteen": canteen,
+            "canteens": list(managed_canteens(request.user)),
+            "day": day,
+            "monday": day - dt.timedelta(days=day.weekday()),
+            "previous": day - dt.timedelta(days=1),
+            "next": day + dt.timedelta(days=1),
+            "meals": [(value, label, by_meal.get(value, [])) for value, label in Meal.choices],
+            "dishes": list(Dish.objects.filter(canteen=canteen).order_by("name")),
+        },
+    )
+
+
+def _menu_back(canteen_id: int, day: dt.date):
+    return redirect(reverse("dining:menu_edit", args=[canteen_id]) + f"?date={day.isoformat()}")
+
+
+@require_POST
+@role_required(*MANAGERS)
+def menu_add(request, pk: int):
+    canteen = get_object_or_404(managed_canteens(request.user), pk=pk)
+    day = _day(request)
+    dish = get_object_or_404(Dish, pk=_int(request.POST.get("dish")) or 0, canteen=canteen)
+    try:
+        menus.menu_item_add(
+            actor=request.user,
+            canteen=canteen,
+            date=day,
+            meal=request.POST.get("meal", ""),
+            dish=dish,
+        )
+    except menus.MenuError as error:
+        messages.error(request, error.message)
+    return _menu_back(canteen.pk, day)
+
+
+@require_POST
+@role_required(*MANAGERS)
+def menu_remove(request, pk: int):
+    item = get_object_or_404(
+        MenuItem.objects.select_related("menu", "dish"),
+        pk=pk,
+        menu__canteen__in=managed_canteens(request.user),
+    )
+    menus.menu_item_remove(actor=request.user, item=item)
+    return _menu_back(item.menu.canteen_id, item.menu.date)
+
+
+@require_POST
+@role_required(*MANAGERS)
+def menu_copy_week(request, pk: int):
+    canteen = get_object_or_404(managed_canteens(request.user), pk=pk)
+    day = _day(request)
+    monday = day - dt.timedelta(days=day.weekday())
+    created = menus.week_copy(actor=request.user, canteen=canteen, monday=monday)
+    messages.success(
+        request,
+        _("Last week's menus copied: %(count)s menus created (menus already planned are kept).")
+        % {"count": created},
+    )
+    return _menu_back(canteen.pk, day)

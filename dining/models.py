@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from logistics.models import BilingualName, Campus, Photo
 
@@ -366,7 +367,7 @@ class FoodSample(models.Model):
         Dish, on_delete=models.PROTECT, related_name="samples", verbose_name=_("dish")
     )
     grams = models.PositiveIntegerField(_("grams"))
-    taken_at = models.DateTimeField(_("taken at"))
+    taken_at = models.DateTimeField(pgettext_lazy("food sample", "taken at"))
     fridge = models.ForeignKey(
         "Fridge",
         on_delete=models.SET_NULL,
@@ -380,7 +381,7 @@ class FoodSample(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         related_name="+",
-        verbose_name=_("taken by"),
+        verbose_name=pgettext_lazy("food sample", "taken by"),
     )
     destroyed_at = models.DateTimeField(_("destroyed at"), null=True, blank=True)
     destroyed_by = models.ForeignKey(
@@ -415,7 +416,7 @@ class FoodWorker(models.Model):
         Canteen, on_delete=models.CASCADE, related_name="workers", verbose_name=_("canteen")
     )
     name = models.CharField(_("name"), max_length=100)
-    job = models.CharField(_("job"), max_length=100, blank=True)
+    job = models.CharField(pgettext_lazy("food worker", "job"), max_length=100, blank=True)
     health_certificate_expires = models.DateField(
         _("health certificate expires"), null=True, blank=True
     )
@@ -454,10 +455,15 @@ class MorningCheck(models.Model):
     duty for the day, and who decided is recorded."""
 
     worker = models.ForeignKey(
-        FoodWorker, on_delete=models.CASCADE, related_name="checks", verbose_name=_("worker")
+        FoodWorker,
+        on_delete=models.CASCADE,
+        related_name="checks",
+        verbose_name=pgettext_lazy("food worker", "worker"),
     )
     date = models.DateField(_("date"))
-    failed_items = models.JSONField(_("failed items"), default=list, blank=True)
+    failed_items = models.JSONField(
+        pgettext_lazy("morning check", "failed items"), default=list, blank=True
+    )
     symptoms = models.JSONField(_("symptoms"), default=list, blank=True)
     cleared = models.BooleanField(_("cleared for work"))
     note = models.CharField(_("note"), max_length=500, blank=True)
@@ -604,7 +610,7 @@ class Intake(models.Model):
         related_name="+",
         verbose_name=_("received by"),
     )
-    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    received_at = models.DateTimeField(pgettext_lazy("intake", "received at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-date", "-id"]

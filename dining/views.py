@@ -107,7 +107,8 @@ def menu(request):
                 continue
             item.mine = mine.get((item.dish_id, view.menu.date, view.menu.meal))
             shown.append(item)
-        days.setdefault(view.menu.date, []).append((view.menu, shown))
+        hours = view.menu.canteen.hours_of(view.menu.meal)
+        days.setdefault(view.menu.date, []).append((view.menu, shown, hours))
     return render(
         request,
         "dining/menu.html",

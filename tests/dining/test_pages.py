@@ -73,6 +73,7 @@ def test_the_menu_shows_prices_allergens_and_ratings_and_hides_peanuts(client, w
     c = client_for(client, world["student"])
     page = c.get("/dining/").content.decode()
     assert "宫保鸡丁" in page and "¥12.00" in page and "★ 4.0 (1)" in page
+    assert "11:00-13:00" in page  # the canteen's lunch hours
     filtered = c.get("/dining/?hide=peanuts").content.decode()
     assert "宫保鸡丁" not in filtered and "番茄炒蛋" in filtered
     assert 'data-testid="menu-hidden-count"' in filtered

@@ -1,9 +1,9 @@
 """The price-stability report (菜价稳定), per canteen and month:
 
 - how many dishes changed price in the month, the average and the largest change;
-- a price index against the start of the term: the average, over the dishes priced on both
-  days, of (price at the month's end ÷ price at the term's start) × 100, and the same for each
-  month of the term (the chart);
+- a price index against the start of the term: the average, over the dishes priced at the
+  month's end, of (price at the month's end ÷ price at the term's start, or the dish's first
+  price if it came later) × 100, and the same for each month of the term (the chart);
 - the mix of the month's menu dishes by price band, low / middle / high (below
   DINING_PRICE_BANDS[0] yuan, up to DINING_PRICE_BANDS[1], above), against the 3:4:3 target of
   Shanghai universities' practice, with the gap in percentage points.
@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -116,12 +116,14 @@ def _price_on(rows: list[DishPrice], day: dt.date) -> Decimal | None:
 def _index(prices_of: dict[int, list[DishPrice]], base: dt.date, day: dt.date) -> Decimal | None:
     ratios = []
     for rows in prices_of.values():
-        start, end = _price_on(rows, base), _price_on(rows, day)
+        # A dish first priced after the term started enters the index at its first price.
+        start = _price_on(rows, base) or (rows[0].price if rows[0].valid_from <= day else None)
+        end = _price_on(rows, day)
         if start and end:
             ratios.append(end / start)
     if not ratios:
         return None
-    return (sum(ratios) * 100 / len(ratios)).quantize(Decimal("0.1"))
+    return (sum(ratios) * 100 / len(ratios)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def price_stability(canteen: Canteen, month: dt.date) -> PriceStability:

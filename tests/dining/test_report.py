@@ -96,3 +96,17 @@ def test_another_campuses_manager_gets_their_own_canteen(client, world):
     client.force_login(world["south_manager"])
     response = client.get(f"/dining/report/?canteen={world['A'].pk}&month=2026-10")
     assert response.context["canteen"] == world["B"]
+
+
+def test_a_dish_priced_after_the_term_started_enters_the_index_at_its_first_price(world):
+    dish = Dish.objects.create(canteen=world["A"], name="新菜")
+    DishPrice.objects.create(
+        dish=dish,
+        price=Decimal("10"),
+        valid_from=dt.date(2026, 9, 20),
+        valid_to=dt.date(2026, 10, 14),
+    )
+    DishPrice.objects.create(dish=dish, price=Decimal("12"), valid_from=dt.date(2026, 10, 15))
+    data = report.price_stability(world["A"], MONTH)
+    # (1.10 + 0.95 + 1.00 + 1.20) / 4 × 100
+    assert data.index == Decimal("106.3")

@@ -236,7 +236,7 @@ class FoodSampleCreate(APIView):
             if canteen is None:
                 raise safety.NotYourCanteen()
             if dish is None:
-                safety._check_works(request.user, canteen.pk)
+                safety.check_works(request.user, canteen.pk)
                 raise safety.SafetyInvalid(_("This dish is not on that meal's menu."), field="dish")
             sample = safety.sample_record(
                 actor=request.user,

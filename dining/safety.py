@@ -63,7 +63,7 @@ class NotYourCanteen(SafetyError):
         super().__init__(message or _("No such canteen."), **kwargs)
 
 
-def _check_works(actor, canteen_id: int) -> None:
+def check_works(actor, canteen_id: int) -> None:
     if not work_canteens(actor).filter(pk=canteen_id).exists():
         raise NotYourCanteen()
 
@@ -83,7 +83,7 @@ def sample_record(
     fridge: Fridge | None = None,
     taken_at: dt.datetime | None = None,
 ) -> FoodSample:
-    _check_works(actor, canteen.pk)
+    check_works(actor, canteen.pk)
     minimum = settings.FOOD_SAMPLE_MIN_GRAMS
     if grams < minimum:
         raise SafetyInvalid(
@@ -126,7 +126,7 @@ def destroy_allowed_at(sample: FoodSample) -> dt.datetime:
 
 @transaction.atomic
 def sample_destroy(*, actor, sample: FoodSample, now: dt.datetime | None = None) -> FoodSample:
-    _check_works(actor, sample.canteen_id)
+    check_works(actor, sample.canteen_id)
     now = now or timezone.now()
     locked = FoodSample.objects.select_for_update().get(pk=sample.pk)
     if locked.destroyed_at is not None:
@@ -166,7 +166,7 @@ def morning_check_record(
     """Record a worker's morning check for a day. Any failed item or symptom takes them off
     duty for the day; a worker sent off duty cannot be cleared again the same day (a second
     check may only take a cleared worker off duty)."""
-    _check_works(actor, worker.canteen_id)
+    check_works(actor, worker.canteen_id)
     failed_items = sorted(set(failed_items))
     symptoms = sorted(set(symptoms))
     unknown = [k for k in failed_items if k not in CHECK_ITEMS] + [
@@ -218,7 +218,7 @@ def temperature_record(
     celsius: Decimal,
     action_note: str = "",
 ) -> TemperatureReading:
-    _check_works(actor, fridge.canteen_id)
+    check_works(actor, fridge.canteen_id)
     if slot not in TemperatureReading.Slot.values:
         raise SafetyInvalid(_("Choose the morning or the afternoon reading."), field="slot")
     if not Decimal("-60") <= celsius <= Decimal("60"):
@@ -275,7 +275,7 @@ def intake_record(
 ) -> Intake:
     """Goods received (索证索票): refused while any of the supplier's certificates has expired,
     or when the supplier has none on file."""
-    _check_works(actor, canteen.pk)
+    check_works(actor, canteen.pk)
     goods, quantity = (goods or "").strip()[:200], (quantity or "").strip()[:100]
     if not goods or not quantity:
         raise SafetyInvalid(_("Say what was received and how much."), field="goods")

@@ -285,3 +285,20 @@ def test_sample_destruction_on_the_board_waits_48_hours(client, world):
     assert "at least 48 hours" in response.content.decode()
     sample.refresh_from_db()
     assert sample.destroyed_at is None
+
+
+def test_the_service_hall_shows_each_role_its_dining_entries(world):
+    from logistics.hall import entries_for
+
+    def keys(user):
+        return {e.key for e in entries_for(user) if e.key.startswith("dining.")}
+
+    assert keys(world["student"]) == {"dining.menu"}
+    assert keys(world["staff_a"]) == {"dining.menu", "dining.board", "dining.suppliers"}
+    assert keys(world["manager"]) == {
+        "dining.menu",
+        "dining.board",
+        "dining.suppliers",
+        "dining.prices",
+        "dining.report",
+    }

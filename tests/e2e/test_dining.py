@@ -105,3 +105,30 @@ def test_a_students_staffs_and_managers_day_in_the_canteen(open_page, screenshot
     _fits(page, "laptop")
     screenshot(page, "dining-report-en-laptop")
     assert_no_js_errors(page)
+
+
+def test_the_dining_pages_fit_every_width_in_both_languages(open_page):
+    world = dining_world()
+    canteen = world["A"].pk
+    pages = {
+        "student": ["/dining/", "/dining/?view=week", f"/dining/dishes/{world['kungpao'].pk}/"],
+        "staff_a": [f"/dining/canteens/{canteen}/day/", "/dining/suppliers/"],
+        "manager": [
+            "/dining/prices/",
+            "/dining/report/",
+            "/dining/import/",
+            f"/dining/menus/{canteen}/",
+        ],
+    }
+    for who, urls in pages.items():
+        for locale in ("zh-CN", "en-US"):
+            for screen in ("phone", "tablet", "laptop"):
+                page = open_page(screen=screen, locale=locale)
+                page.goto(urls[0])
+                sign_in(page, world[who].username, PASSWORD)
+                for url in urls:
+                    page.goto(url)
+                    expect(page.locator("main h1")).to_be_visible()
+                    _fits(page, screen)
+                assert_no_js_errors(page)
+                page.context.close()

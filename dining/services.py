@@ -14,6 +14,7 @@ from dining.access import managed_canteens
 from dining.models import Dish, DishRating, MenuItem
 from logistics.errors import ServiceError
 from logistics.services import audit_record
+from logistics.uploads import photo_create, register_photo_access
 
 COMMENT_MAX_LENGTH = 500
 
@@ -77,3 +78,24 @@ def rating_hide(*, actor, rating: DishRating, hidden: bool = True) -> DishRating
         changes={"comment": rating.comment},
     )
     return rating
+
+
+# --- A dish's photo --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def dish_photo_set(*, actor, dish: Dish, file) -> Dish:
+    """The dining manager of the dish's canteen sets its photo (checked and re-encoded by the
+    kernel: logistics.uploads). Raises ValidationError for a file that is not a photo."""
+    if not managed_canteens(actor).filter(pk=dish.canteen_id).exists():
+        raise RatingNotYours(_("No such dish."))
+    dish.photo = photo_create(uploaded_by=actor, file=file)
+    dish.save(update_fields=["photo"])
+    audit_record(actor=actor, action="dish.photo", target=dish)
+    return dish
+
+
+@register_photo_access
+def _diners_see_dish_photos(user, photo) -> bool:
+    """A dish's photo is shown to every signed-in user with the menus."""
+    return Dish.objects.filter(photo=photo).exists()

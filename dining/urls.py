@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.menu, name="menu"),
     path("rate/", views.rate, name="rate"),
     path("dishes/<int:pk>/", views.dish_detail, name="dish"),
+    path("dishes/<int:pk>/photo/", views.dish_photo, name="dish_photo"),
     path("ratings/<int:pk>/hide/", views.rating_hide, name="rating_hide"),
     # canteen staff and the dining manager: the day board and its records
     path("canteens/", views.board_choose, name="board_choose"),

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 from decimal import Decimal, InvalidOperation
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dining import imports, menus, prices, report, safety, selectors, services
@@ -42,8 +44,15 @@ from logistics.access import role_required
 from logistics.models import Campus, Role
 from logistics.spreadsheets import XlsxWriter
 from logistics.tables import ImportFileError, read_limited
+from logistics.uploads import PhotoField
 
 MANAGERS = (Role.DINING_MANAGER, Role.ADMIN)
+
+
+class DishPhotoForm(forms.Form):
+    photo = PhotoField(label=gettext_lazy("Photo"), capture=None)
+
+
 RECORDERS = (Role.DINING_MANAGER, Role.CANTEEN_STAFF, Role.ADMIN)
 
 
@@ -685,3 +694,18 @@ def menu_copy_week(request, pk: int):
         % {"count": created},
     )
     return _menu_back(canteen.pk, day)
+
+
+@require_POST
+@role_required(*MANAGERS)
+def dish_photo(request, pk: int):
+    dish = get_object_or_404(Dish, pk=pk, canteen__in=managed_canteens(request.user))
+    form = DishPhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        services.dish_photo_set(actor=request.user, dish=dish, file=form.cleaned_data["photo"])
+        messages.success(request, _("The dish's photo is saved."))
+    else:
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, problem)
+    return redirect("dining:dish", pk=dish.pk)

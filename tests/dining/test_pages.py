@@ -302,3 +302,30 @@ def test_the_service_hall_shows_each_role_its_dining_entries(world):
         "dining.prices",
         "dining.report",
     }
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 80, 40)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_the_manager_adds_a_dishs_photo_that_every_diner_sees(client, world):
+    url = f"/dining/dishes/{world['kungpao'].pk}/photo/"
+    client_for(client, world["student"])
+    assert client.post(url, {"photo": SimpleUploadedFile("a.png", _png())}).status_code == 404
+    client_for(client, world["manager"])
+    client.post(url, {"photo": SimpleUploadedFile("not.png", b"not an image")})
+    world["kungpao"].refresh_from_db()
+    assert world["kungpao"].photo is None
+    client.post(url, {"photo": SimpleUploadedFile("a.png", _png())})
+    world["kungpao"].refresh_from_db()
+    photo = world["kungpao"].photo
+    assert photo is not None and (photo.width, photo.height) == (40, 30)
+    client_for(client, world["student2"])
+    assert f"/photos/{photo.pk}/" in client.get("/dining/").content.decode()
+    assert client.get(f"/photos/{photo.pk}/").status_code == 200

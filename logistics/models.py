@@ -93,6 +93,7 @@ class Role(models.TextChoices):
     TECHNICIAN = "technician", _("Technician")
     DISPATCHER = "dispatcher", _("Repair dispatcher")
     DINING_MANAGER = "dining_manager", _("Dining manager")
+    CANTEEN_STAFF = "canteen_staff", _("Canteen staff")
     AUDITOR = "auditor", _("Quality auditor")
     DEPARTMENT_HEAD = "department_head", _("Department head")
     ADMIN = "admin", _("Administrator")

@@ -6,6 +6,7 @@ Every value an operator may change is documented in docs/operations.md. Code rea
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -531,6 +532,38 @@ if SAFETY_FIRE_CHECK_DAYS < 1 or SAFETY_FIRE_EXPIRY_WARN_DAYS < 0:
 SAFETY_HANDOVER_STALE_HOURS = env.int("SAFETY_HANDOVER_STALE_HOURS", default=2)
 if SAFETY_HANDOVER_STALE_HOURS < 1:
     raise ImproperlyConfigured("SAFETY_HANDOVER_STALE_HOURS must be 1 or more.")
+
+# Dining (dining.prices, dining.safety): a dish's price may rise by at most PRICE_RISE_LIMIT
+# percent over its price 30 days earlier without the dining manager's approval (备案); a retained
+# food sample (留样) weighs at least FOOD_SAMPLE_MIN_GRAMS and is kept FOOD_SAMPLE_HOURS before
+# it may be destroyed.
+PRICE_RISE_LIMIT = env.int("PRICE_RISE_LIMIT", default=10)
+if not 0 <= PRICE_RISE_LIMIT <= 1000:
+    raise ImproperlyConfigured(
+        f"PRICE_RISE_LIMIT must be a percentage from 0 to 1000, not {PRICE_RISE_LIMIT!r}."
+    )
+FOOD_SAMPLE_MIN_GRAMS = env.int("FOOD_SAMPLE_MIN_GRAMS", default=125)
+if not 1 <= FOOD_SAMPLE_MIN_GRAMS <= 10_000:
+    raise ImproperlyConfigured(
+        f"FOOD_SAMPLE_MIN_GRAMS must be from 1 to 10000 grams, not {FOOD_SAMPLE_MIN_GRAMS!r}."
+    )
+FOOD_SAMPLE_HOURS = env.int("FOOD_SAMPLE_HOURS", default=48)
+if not 1 <= FOOD_SAMPLE_HOURS <= 24 * 30:
+    raise ImproperlyConfigured(
+        f"FOOD_SAMPLE_HOURS must be from 1 to 720 hours, not {FOOD_SAMPLE_HOURS!r}."
+    )
+
+# The price-stability report's bands (dining.report): a dish below the first price (yuan) is
+# "low", up to the second "middle", above it "high"; the target mix is 3:4:3.
+_bands = env.list("DINING_PRICE_BANDS", default=["6", "12"])
+try:
+    DINING_PRICE_BANDS = tuple(Decimal(b) for b in _bands)
+    if len(DINING_PRICE_BANDS) != 2 or not 0 < DINING_PRICE_BANDS[0] < DINING_PRICE_BANDS[1]:
+        raise ValueError
+except (ArithmeticError, ValueError):
+    raise ImproperlyConfigured(
+        f"DINING_PRICE_BANDS must be two prices in yuan, low then high, not {_bands!r}."
+    ) from None
 
 # RoleGrant's unique scope uses NULLS NOT DISTINCT, which PostgreSQL (production, CI) enforces
 # and SQLite (the zero-setup development default) cannot; Django warns about the latter only.

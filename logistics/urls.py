@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("apartments.api.urls")),
     path("", include("maintenance.api.urls")),
     path("", include("quality.api.urls")),
+    path("", include("dining.api_urls")),
 ]
 
 urlpatterns = [
@@ -46,6 +47,7 @@ urlpatterns = [
     path("apartments/", include("apartments.urls")),
     path("repairs/", include("maintenance.urls")),
     path("quality/", include("quality.urls")),
+    path("dining/", include("dining.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 
 from apartments import imports
 from apartments.models import Bed, Building, Resident, Room, Stay
+from logistics import tables
 from logistics.models import AuditEvent, Campus, Role, RoleGrant, User
 from tests.apartments.move_in_data import csv_bytes
 from tests.conftest import is_postgres
@@ -703,12 +704,12 @@ def test_xlsx_line_numbers_count_blank_rows(campuses):
 
 
 def test_size_and_row_limits(campuses, monkeypatch):
-    monkeypatch.setattr(imports.reader, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(tables, "MAX_FILE_BYTES", 100)
     report = engine("rooms", data=b"x" * 101)
     assert [str(e) for e in report.errors] == ["The file is larger than 20 MB."]
 
-    monkeypatch.setattr(imports.reader, "MAX_FILE_BYTES", 20 * 1024 * 1024)
-    monkeypatch.setattr(imports.reader, "MAX_ROWS", 2)
+    monkeypatch.setattr(tables, "MAX_FILE_BYTES", 20 * 1024 * 1024)
+    monkeypatch.setattr(tables, "MAX_ROWS", 2)
     rows = [ROOM_HEADER_EN] + [["songbei", "S01", "1", str(n), "1", "M"] for n in range(3)]
     report = engine("rooms", rows)
     assert [str(e) for e in report.errors] == [

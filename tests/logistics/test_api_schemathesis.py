@@ -50,6 +50,9 @@ DATA_DEPENDENT = [
     "inspections_list",
     "nonconformities_list",
     "move_in_summary_retrieve",
+    # a dish is rated, or its sample taken, only for a meal whose menu lists it (dining)
+    "dish_ratings_create",
+    "food_samples_create",
 ]
 
 CONFIG = {

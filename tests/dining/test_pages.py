@@ -183,6 +183,7 @@ def test_the_day_board_query_count_does_not_grow(client, world, extra, django_as
 
 
 def test_staff_record_lunch_samples_and_a_morning_check_on_the_board(client, world):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # its messages are asserted in English
     c = client_for(client, world["staff_a"])
     url = f"/dining/canteens/{world['A'].pk}/samples/"
     base = {"date": today().isoformat(), "meal": "lunch", "fridge": world["fridge"].pk}
@@ -209,6 +210,7 @@ def test_staff_record_lunch_samples_and_a_morning_check_on_the_board(client, wor
 
 
 def test_an_expired_certificate_refuses_the_intake_on_the_page(client, world):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # its messages are asserted in English
     supplier = Supplier.objects.create(name="老王肉铺")
     supplier.canteens.add(world["A"])
     SupplierCertificate.objects.create(
@@ -272,6 +274,7 @@ def test_staff_cannot_decide_prices(client, world):
 
 
 def test_sample_destruction_on_the_board_waits_48_hours(client, world):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # its messages are asserted in English
     sample = safety.sample_record(
         actor=world["staff_a"],
         canteen=world["A"],

@@ -6,7 +6,7 @@ components, each 0–100 with the number of records behind it:
 - `complaints`: the share of the complaints received in the period that were answered by
   their due time (an unanswered one counts as late);
 - `nonconformities`: the share of the nonconformities raised in the period that were not
-  overdue (closed by their due date, or still within it at the period's end);
+  overdue (closed by their due date, or still within it at the period's end or today);
 - `surveys`: the mean satisfaction (stars, and perceptions of the semester survey) of the
   responses about the department answered in the period, from 1 star = 0 to 5 stars = 100;
   none below SURVEY_MIN_RESPONSES responses;
@@ -178,13 +178,15 @@ def components_for(departments: list[Department], start: dt.date, end: dt.date) 
         )
     }
     ncs: dict[int, list[int]] = {}
+    # An open one is late once its due date has passed (by the period's end, or today).
+    cutoff = min(end, timezone.localdate())
     for department_id, due, closed_at in Nonconformity.objects.filter(
         department_id__in=ids, raised_at__gte=since, raised_at__lt=until
     ).values_list("department_id", "due_date", "closed_at"):
         if closed_at is not None:
             late = due is not None and timezone.localtime(closed_at).date() > due
         else:
-            late = due is not None and due < end
+            late = due is not None and due < cutoff
         counts = ncs.setdefault(department_id, [0, 0])
         counts[0] += 1
         counts[1] += 0 if late else 1

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from quality.views import checklists, complaints, dashboard, inspections, nonconformities
+from quality.views import (
+    checklists,
+    complaints,
+    dashboard,
+    inspections,
+    nonconformities,
+    scorecards,
+    surveys,
+)
 
 app_name = "quality"
 
@@ -59,6 +67,21 @@ urlpatterns = [
         complaints.complaint_to_nc,
         name="complaint_to_nc",
     ),
+    # surveys: (quality/views/surveys.py) results; the answering page is /s/<token>/
+    path("surveys/", surveys.survey_list, name="survey_list"),
+    path("surveys/mine/", surveys.my_surveys, name="my_surveys"),
+    path("surveys/<slug:code>/", surveys.survey_results, name="survey_results"),
+    path(
+        "surveys/<slug:code>/results.xlsx",
+        surveys.survey_results_export,
+        name="survey_results_export",
+    ),
+    # scorecards: (quality/views/scorecards.py)
+    path("scorecards/", scorecards.scorecard_list, name="scorecard_list"),
+    path("scorecards/publish/", scorecards.scorecard_publish, name="scorecard_publish"),
+    path("scorecards/weights/", scorecards.weights_edit, name="scorecard_weights"),
+    path("scorecards/<int:pk>/", scorecards.scorecard_detail, name="scorecard_detail"),
+    path("scorecards/<int:pk>/award/", scorecards.scorecard_award, name="scorecard_award"),
     path("complaint-categories/", complaints.category_list, name="complaint_categories"),
     path(
         "complaint-categories/<int:pk>/",

@@ -3,6 +3,7 @@ own open surveys, and the survey results for the quality department and departme
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
@@ -95,3 +96,115 @@ def my_surveys(request):
         "quality/surveys/mine.html",
         {"invitations": surveys.open_invitations_of(request.user)},
     )
+
+
+# --- Results (auditors: everything; a department head: their departments) ----------------------
+
+
+def _scope_or_404(request):
+    from quality.scorecards import departments_visible
+
+    if not request.user.is_authenticated:
+        return None
+    scope = departments_visible(request.user)
+    if scope is not None and not scope:
+        raise Http404
+    return scope
+
+
+def _int(request, name):
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _date(request, name):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(request.GET.get(name, ""))
+    except ValueError:
+        return None
+
+
+@login_required
+def survey_list(request):
+    """The surveys, with the overall response rate of each."""
+    _scope_or_404(request)
+    from django.db.models import Count, Q
+
+    from quality.models import SurveyTemplate
+
+    templates = SurveyTemplate.objects.annotate(
+        invited=Count("versions__invitations"),
+        answered=Count("versions__invitations", filter=Q(versions__invitations__status="answered")),
+    ).order_by("code")
+    return render(request, "quality/surveys/list.html", {"templates": templates})
+
+
+def _results(request, code):
+    from django.shortcuts import get_object_or_404
+
+    from logistics.models import Department
+    from quality.models import SurveyTemplate
+    from quality.survey_results import results
+
+    scope = _scope_or_404(request)
+    template = get_object_or_404(SurveyTemplate, code=code)
+    filters = {
+        "department_id": _int(request, "department"),
+        "building_id": _int(request, "building"),
+        "technician_id": _int(request, "technician"),
+        "area_id": _int(request, "area"),
+        "start": _date(request, "from"),
+        "end": _date(request, "to"),
+    }
+    version_ids = list(template.versions.values_list("pk", flat=True))
+    outcome = results(version_ids, departments=scope, **filters)
+    departments = Department.objects.order_by("code")
+    if scope is not None:
+        departments = departments.filter(pk__in=scope)
+    return template, filters, outcome, list(departments)
+
+
+@login_required
+def survey_results(request, code: str):
+    template, filters, outcome, departments = _results(request, code)
+    return render(
+        request,
+        "quality/surveys/results.html",
+        {
+            "template": template,
+            "filters": filters,
+            "results": outcome,
+            "departments": departments,
+            "minimum": settings.SURVEY_MIN_RESPONSES,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def survey_results_export(request, code: str):
+    from django.utils.translation import gettext as _
+
+    from logistics.spreadsheets import XlsxWriter
+
+    template, _filters, outcome, _departments = _results(request, code)
+    too_few = _("too few answers")
+    book = XlsxWriter(template.display_name, [_("Question"), _("Dimension"), _("Mean"), _("n")])
+    for question, figure, _chosen in outcome.questions:
+        book.append(
+            [
+                question.display_text,
+                question.get_dimension_display(),
+                figure.shown if figure.shown is not None else (too_few if figure.n else ""),
+                figure.n,
+            ]
+        )
+    book.append([])
+    book.append([_("SERVQUAL gap (perception − expectation)"), _("Dimension"), _("Mean"), _("n")])
+    for gap in outcome.gaps:
+        book.append(["", str(gap.label), too_few if gap.too_few else gap.mean, gap.n])
+    book.append([])
+    book.append([_("Response rate"), "", outcome.rate, outcome.invited])
+    return book.response(f"survey-{template.code}.xlsx")

@@ -2,7 +2,7 @@
 invite a semester survey's population of 30,000 residents (with portal accounts, checked in
 across 300 buildings) plus the reporters of 1,000 repairs closed that day, and how many queries
 it makes; then a second run for the same date (nobody invited again). The same at a tenth of
-that size: the queries per 500-person batch must be the same at both sizes.
+that size: the queries a 500-person batch adds must be a small fixed number (at most 12).
 
     make bench-surveys                  # both sizes, about a minute
     .venv/bin/python bench/surveys.py [--scale 1.0 --scale 0.1]
@@ -11,6 +11,15 @@ It drops and recreates its own PostgreSQL database for each size (BENCH_SURVEYS_
 default postgres://postgres@127.0.0.1:5432/logistics_bench_surveys; the name must start with
 logistics_bench) and uses Redis database 12 (BENCH_SURVEYS_REDIS_URL). Never point it at real
 data.
+
+Measured on the development machine (2 cores, shared), 2026-12-04:
+
+| size | residents | repairs | invited | first run | queries | second run | queries |
+|---|---|---|---|---|---|---|---|
+| ×0.1 | 3,000 | 100 | 3,100 | 1.35 s | 111 | 0.12 s | 62 |
+| ×1 | 30,000 | 1,000 | 31,000 | 12.25 s | 717 | 1.89 s | 342 |
+
+(about 11 queries per batch of 500 invitations, whatever the size).
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ RESIDENTS = 30_000
 TICKETS = 1_000
 BATCH = 5000
 UNUSABLE = "!bench"
+MAX_QUERIES_PER_BATCH = 12
 
 
 def env() -> dict:
@@ -246,10 +256,17 @@ def main() -> int:
         if r["invitations"] != expected or r["after_second"] != expected:
             print(f"FAIL: {r['invitations']} invited, expected {expected}", file=sys.stderr)
             failed = True
-    per_batch = {round(r["first_queries"] / r["batches"]) for r in results}
-    if len(per_batch) != 1:
-        print(f"FAIL: queries per batch differ between sizes: {per_batch}", file=sys.stderr)
-        failed = True
+    if len(results) > 1:
+        # The queries a batch of 500 adds, from the difference between the sizes: a fixed
+        # number (a query per person would add 500).
+        small, large = results[0], results[-1]
+        per_batch = (large["first_queries"] - small["first_queries"]) / max(
+            1, large["batches"] - small["batches"]
+        )
+        print(f"queries per batch of 500: {per_batch:.1f}")
+        if per_batch > MAX_QUERIES_PER_BATCH:
+            print(f"FAIL: more than {MAX_QUERIES_PER_BATCH} queries per batch", file=sys.stderr)
+            failed = True
     if not failed:
         print("OK: everyone invited once, the same queries per batch at every size")
     return 1 if failed else 0

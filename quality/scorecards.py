@@ -28,6 +28,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
@@ -316,9 +317,41 @@ def publish(*, actor, period: str) -> int:
     """Publish (freeze) the period's computed scorecards: auditors only."""
     if not is_auditor(actor):
         raise ScorecardError(_("Only the quality department publishes scorecards."))
-    return Scorecard.objects.filter(period=period, status=Scorecard.Status.DRAFT).update(
+    count = Scorecard.objects.filter(period=period, status=Scorecard.Status.DRAFT).update(
         status=Scorecard.Status.PUBLISHED, published_at=timezone.now(), published_by=actor
     )
+    cache.delete(AWARDS_CACHE_KEY)
+    return count
+
+
+AWARDS_CACHE_KEY = "quality:awards"
+
+
+def published_awards() -> list[dict]:
+    """The awards of the latest published period with any: [{"period", "department",
+    "department_en", "award"}]; cached until the next publication."""
+
+    def read():
+        latest = (
+            Scorecard.objects.filter(status=Scorecard.Status.PUBLISHED)
+            .exclude(award="")
+            .order_by("-end", "-period")
+            .values_list("period", flat=True)
+            .first()
+        )
+        if latest is None:
+            return []
+        return [
+            {"period": period, "department": name, "department_en": name_en, "award": award}
+            for period, name, name_en, award in Scorecard.objects.filter(
+                period=latest, status=Scorecard.Status.PUBLISHED
+            )
+            .exclude(award="")
+            .order_by("-score")
+            .values_list("period", "department__name", "department__name_en", "award")
+        ]
+
+    return cache.get_or_set(AWARDS_CACHE_KEY, read, 600)
 
 
 def award(*, actor, scorecard: Scorecard, text: str) -> None:
@@ -326,9 +359,11 @@ def award(*, actor, scorecard: Scorecard, text: str) -> None:
     publishing)."""
     if not is_auditor(actor):
         raise ScorecardError(_("Only the quality department gives awards."))
-    if scorecard.status != Scorecard.Status.DRAFT:
-        raise ScorecardError(_("A published scorecard is frozen."))
-    Scorecard.objects.filter(pk=scorecard.pk).update(award=text.strip()[:200])
+    with transaction.atomic():
+        current = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
+        if current.status != Scorecard.Status.DRAFT:
+            raise ScorecardError(_("A published scorecard is frozen."))
+        Scorecard.objects.filter(pk=scorecard.pk).update(award=text.strip()[:200])
 
 
 # --- Reads -------------------------------------------------------------------------------------

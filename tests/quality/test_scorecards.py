@@ -227,3 +227,21 @@ def test_the_scorecard_pages_pin_their_queries(scene, client, django_assert_max_
     client.force_login(student)
     assert client.get("/quality/scorecards/").status_code == 404
     assert client.get(f"/quality/scorecards/{card.pk}/").status_code == 404
+
+
+def test_an_award_of_a_published_month_is_shown_in_everyones_hall(scene, client):
+    name, start, end = scorecards.parse_period(scene["period"])
+    scorecards.compute(name, start, end)
+    card = Scorecard.objects.get(department=scene["apartments"])
+    scorecards.award(actor=scene["auditor"], scorecard=card, text="优质服务示范岗")
+    student = f.user_with_role(Role.STUDENT, username="student-y")
+    client.force_login(student)
+    assert "优质服务示范岗" not in client.get("/").content.decode()  # not yet published
+
+    scorecards.publish(actor=scene["auditor"], period=name)
+
+    home = client.get("/").content.decode()
+    assert 'data-testid="awards-panel"' in home
+    assert "公寓中心 — 优质服务示范岗" in home
+    with pytest.raises(scorecards.ScorecardError):
+        scorecards.award(actor=scene["auditor"], scorecard=card, text="改")

@@ -119,9 +119,9 @@ hall_entry(
 def _awards_panel(user):
     """The best teams of the last published period (优质服务示范岗), for everyone: kept in the
     cache, so the home page costs no query for it (publishing and awarding forget it)."""
-    from quality.scorecards import published_awards
-
     from django.utils.translation import get_language
+
+    from quality.scorecards import published_awards
 
     english = (get_language() or "").startswith("en")
     awards = [

@@ -399,3 +399,9 @@ def residents_population_rows(stay_ids) -> list[tuple[int, int]]:
 def building_labels(ids) -> dict[int, str]:
     """{id: "S01 name"} of the buildings `ids`, one query."""
     return {b.pk: f"{b.code} {b.display_name}" for b in Building.objects.filter(pk__in=ids)}
+
+
+def buildings_all() -> list[Building]:
+    """Every building, with its campus, in campus and code order (a semester survey's sample
+    is set per building)."""
+    return list(Building.objects.select_related("campus").order_by("campus__position", "code"))

@@ -70,6 +70,7 @@ urlpatterns = [
     # surveys: (quality/views/surveys.py) results; the answering page is /s/<token>/
     path("surveys/", surveys.survey_list, name="survey_list"),
     path("surveys/mine/", surveys.my_surveys, name="my_surveys"),
+    path("surveys/windows/", surveys.window_list, name="window_list"),
     path("surveys/<slug:code>/", surveys.survey_results, name="survey_results"),
     path(
         "surveys/<slug:code>/results.xlsx",

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from quality import surveys
@@ -138,7 +139,13 @@ def survey_list(request):
         invited=Count("versions__invitations"),
         answered=Count("versions__invitations", filter=Q(versions__invitations__status="answered")),
     ).order_by("code")
-    return render(request, "quality/surveys/list.html", {"templates": templates})
+    from quality.selectors import is_auditor
+
+    return render(
+        request,
+        "quality/surveys/list.html",
+        {"templates": templates, "is_auditor": is_auditor(request.user)},
+    )
 
 
 def _results(request, code):
@@ -208,3 +215,86 @@ def survey_results_export(request, code: str):
     book.append([])
     book.append([_("Response rate"), "", outcome.rate, outcome.invited])
     return book.response(f"survey-{template.code}.xlsx")
+
+
+# --- Semester windows (auditors) ---------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def window_list(request):
+    """The semester survey windows, and a form to open one (auditors)."""
+    import datetime as dt
+
+    from django.contrib import messages
+    from django.db.models import Count
+    from django.shortcuts import redirect
+
+    from apartments.selectors import buildings_all
+    from logistics.models import Department, ServiceArea
+    from quality.models import SurveyWindow
+    from quality.selectors import is_auditor
+
+    if not is_auditor(request.user):
+        raise Http404
+    buildings = buildings_all()
+    error = None
+    if request.method == "POST":
+        post = request.POST
+        try:
+            start = dt.date.fromisoformat(post.get("start", ""))
+            end = dt.date.fromisoformat(post.get("end", ""))
+            default_share = int(post.get("default_share") or 100)
+            shares = {
+                b.pk: int(post[f"share_{b.pk}"])
+                for b in buildings
+                if post.get(f"share_{b.pk}", "").strip().isdigit()
+            }
+        except ValueError:
+            error = surveys.AnswerInvalid(_("Give the dates as YYYY-MM-DD and shares as numbers."))
+        else:
+            area = ServiceArea.objects.filter(pk=_post_int(post, "area")).first()
+            department = Department.objects.filter(pk=_post_int(post, "department")).first()
+            population = post.get("population", SurveyWindow.Population.RESIDENTS)
+            if population not in SurveyWindow.Population.values:
+                population = SurveyWindow.Population.RESIDENTS
+            try:
+                surveys.window_create(
+                    actor=request.user,
+                    title=post.get("title", ""),
+                    title_en=post.get("title_en", ""),
+                    start=start,
+                    end=end,
+                    population=population,
+                    default_share=default_share,
+                    shares=shares,
+                    area=area,
+                    department=department,
+                )
+            except surveys.SurveyError as refusal:
+                error = refusal
+            else:
+                messages.success(
+                    request, _("The window is set: the nightly job invites the population.")
+                )
+                return redirect("quality:window_list")
+    return render(
+        request,
+        "quality/surveys/windows.html",
+        {
+            "windows": SurveyWindow.objects.select_related("area", "department").annotate(
+                invited=Count("invitations", distinct=True),
+            ),
+            "buildings": buildings,
+            "areas": ServiceArea.objects.all(),
+            "departments": Department.objects.all(),
+            "populations": SurveyWindow.Population.choices,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+def _post_int(post, name):
+    value = post.get(name, "")
+    return int(value) if value.isdigit() else None

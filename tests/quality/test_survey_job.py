@@ -211,3 +211,40 @@ def test_a_run_that_crashes_between_batches_is_completed_by_the_next_with_nobody
     assert invited() == sorted(expected)
     assert Notification.objects.filter(kind__startswith="quality.survey_").count() == 4
     assert run_job(JOB, DAY, trigger="test").state == Outcome.ALREADY_DONE
+
+
+@pytest.mark.django_db
+def test_an_auditor_opens_a_window_on_its_page_and_the_night_invites_a_building(client):
+    w = world(residents=3)
+    auditor = f.user_with_role("auditor", username="aud")
+    client.force_login(auditor)
+    assert client.get("/quality/surveys/windows/").status_code == 200
+    page = client.post(
+        "/quality/surveys/windows/",
+        {
+            "title": "秋季学期调查",
+            "start": DAY.isoformat(),
+            "end": (DAY + dt.timedelta(days=10)).isoformat(),
+            "population": "residents",
+            "default_share": "0",
+            f"share_{w['building'].pk}": "100",
+        },
+    )
+    assert page.status_code == 302
+    window = surveys.SurveyWindow.objects.get()
+    assert (window.default_share, window.shares) == (0, {str(w["building"].pk): 100})
+
+    satisfaction_surveys(DAY)
+
+    assert set(SurveyInvitation.objects.values_list("user_id", flat=True)) == {
+        r.user_id for r in w["residents"]
+    }
+    assert (
+        '<td class="text-end" data-testid="window-invited">3</td>'
+        in client.get("/quality/surveys/windows/").content.decode()
+    )
+    bad = client.post("/quality/surveys/windows/", {"title": "x", "start": "tomorrow"})
+    assert bad.status_code == 400
+    # only auditors
+    client.force_login(w["head"])
+    assert client.get("/quality/surveys/windows/").status_code == 404

@@ -519,3 +519,137 @@ def window_create(
 
 def survey_templates() -> list[SurveyTemplate]:
     return list(SurveyTemplate.objects.order_by("code"))
+
+
+# --- Templates: versions, like the checklists (auditors) ---------------------------------------
+
+
+class VersionFrozen(SurveyError):
+    code = "frozen"
+
+    def __init__(self):
+        super().__init__(_("A published survey version never changes: start a new draft instead."))
+
+
+def _auditor_only(actor) -> None:
+    from quality.selectors import is_auditor
+
+    if not is_auditor(actor):
+        raise SurveyError(_("Only quality auditors change the surveys."))
+
+
+def draft_start(*, actor, template: SurveyTemplate) -> SurveyVersion:
+    """A new draft of `template`, a copy of its published version (one draft at a time)."""
+    _auditor_only(actor)
+    with transaction.atomic():
+        SurveyTemplate.objects.select_for_update().get(pk=template.pk)
+        if template.versions.filter(status=SurveyVersion.Status.DRAFT).exists():
+            raise SurveyError(_("This survey already has a draft: edit it."))
+        last = template.versions.order_by("-number").first()
+        draft = SurveyVersion.objects.create(
+            template=template, number=(last.number + 1) if last else 1
+        )
+        source = template.versions.filter(status=SurveyVersion.Status.PUBLISHED).first()
+        if source is not None:
+            SurveyQuestion.objects.bulk_create(
+                [
+                    SurveyQuestion(
+                        version=draft,
+                        **{
+                            f.name: getattr(q, f.name)
+                            for f in SurveyQuestion._meta.concrete_fields
+                            if f.name not in ("id", "version")
+                        },
+                    )
+                    for q in source.questions.all()
+                ]
+            )
+        return draft
+
+
+def question_save(
+    *,
+    actor,
+    version: SurveyVersion,
+    key: str,
+    kind: str,
+    text: str,
+    text_en: str,
+    required: bool = True,
+    dimension: str = "",
+    characteristic: str = "",
+    choices: list | None = None,
+) -> SurveyQuestion:
+    """Add or change (by `key`) a question of a draft."""
+    import re
+
+    from quality.models import Characteristic, Servqual
+
+    _auditor_only(actor)
+    with transaction.atomic():
+        version = SurveyVersion.objects.select_for_update().get(pk=version.pk)
+        if version.status != SurveyVersion.Status.DRAFT:
+            raise VersionFrozen()
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", key or ""):
+            raise AnswerInvalid(
+                _("A key is lower-case letters, digits and _, starting with a letter."),
+                field="key",
+            )
+        if kind not in SurveyQuestion.Kind.values:
+            raise AnswerInvalid(_("Choose stars, a choice or text."), field="kind")
+        if not text.strip() or not text_en.strip():
+            raise AnswerInvalid(_("Write the question in both languages."), field="text")
+        if dimension and dimension not in Servqual.values:
+            raise AnswerInvalid(_("No such SERVQUAL dimension."), field="dimension")
+        if characteristic and characteristic not in Characteristic.values:
+            raise AnswerInvalid(_("No such service characteristic."), field="characteristic")
+        choices = choices or []
+        if kind == SurveyQuestion.Kind.CHOICE and len(choices) < 2:
+            raise AnswerInvalid(_("A choice needs at least two answers."), field="choices")
+        question, _created = SurveyQuestion.objects.update_or_create(
+            version=version,
+            key=key,
+            defaults={
+                "kind": kind,
+                "text": text.strip()[:300],
+                "text_en": text_en.strip()[:300],
+                "required": required,
+                "dimension": dimension,
+                "characteristic": characteristic,
+                "choices": choices if kind == SurveyQuestion.Kind.CHOICE else [],
+                "position": version.questions.filter(key=key)
+                .values_list("position", flat=True)
+                .first()
+                or version.questions.count() + 1,
+            },
+        )
+        return question
+
+
+def question_delete(*, actor, question: SurveyQuestion) -> None:
+    _auditor_only(actor)
+    with transaction.atomic():
+        version = SurveyVersion.objects.select_for_update().get(pk=question.version_id)
+        if version.status != SurveyVersion.Status.DRAFT:
+            raise VersionFrozen()
+        SurveyQuestion.objects.filter(pk=question.pk).delete()
+
+
+def version_publish(*, actor, version: SurveyVersion) -> SurveyVersion:
+    """Publish a draft: it is frozen from now on, the version published before retires, and
+    the invitations from now on ask it (those already sent keep theirs)."""
+    _auditor_only(actor)
+    with transaction.atomic():
+        SurveyTemplate.objects.select_for_update().get(pk=version.template_id)
+        version = SurveyVersion.objects.select_for_update().get(pk=version.pk)
+        if version.status != SurveyVersion.Status.DRAFT:
+            raise VersionFrozen()
+        if not version.questions.exists():
+            raise AnswerInvalid(_("A survey needs at least one question."))
+        SurveyVersion.objects.filter(
+            template_id=version.template_id, status=SurveyVersion.Status.PUBLISHED
+        ).update(status=SurveyVersion.Status.RETIRED)
+        version.status = SurveyVersion.Status.PUBLISHED
+        version.published_at = timezone.now()
+        version.save(update_fields=["status", "published_at"])
+        return version

@@ -365,7 +365,7 @@ def technician_card(user_id: int, start, end) -> dict:
     ).aggregate(
         jobs=Count("pk"),
         kept=Count("pk", filter=Q(finished_at__lte=F("complete_by"))),
-        rating=Avg("rating"),
+        rating_mean=Avg("rating"),
         rated=Count("rating"),
         rework=Count("pk", filter=Q(reopened_count__gt=0)),
         labour=Sum("labour_minutes"),

@@ -1,5 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
+from logistics.access import roles_of
 from logistics.hall import hall_entry, hall_panel
 from logistics.models import Role
 from quality.selectors import head_departments, is_auditor
@@ -113,6 +114,19 @@ hall_entry(
     roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.ADMIN),
     visible=_auditor_or_head,
     position=56,
+)
+
+
+hall_entry(
+    key="quality.my_card",
+    title=_("My card"),
+    description=_("Your jobs, time limits kept, ratings and rework: the basis of your assessment."),
+    url_name="quality:my_technician_card",
+    icon="person-badge",
+    roles=(Role.TECHNICIAN,),
+    # technicians themselves (an administrator holds every role's rights, not a job card)
+    visible=lambda user: Role.TECHNICIAN in roles_of(user),
+    position=57,
 )
 
 

@@ -422,3 +422,40 @@ def as_json(card: Scorecard) -> dict:
             for name, c in card.components.items()
         },
     }
+
+
+# --- A technician's own card (计票制: the basis of their assessment) ---------------------------
+
+
+def technician_card(user_id: int, period: str) -> dict:
+    """A technician's card for a period: jobs finished, time limits kept (percent), the
+    reporters' mean rating and rework (maintenance.selectors.technician_card), and the
+    follow-up surveys' mean satisfaction about them (withheld below SURVEY_MIN_RESPONSES)."""
+    from maintenance.selectors import technician_card as jobs_card
+
+    name, start, end = parse_period(period)
+    jobs = jobs_card(user_id, start, end)
+    survey = SurveyAnswer.objects.filter(
+        response__technician_id=user_id,
+        response__answered_on__gte=start,
+        response__answered_on__lte=end,
+        question__kind=SurveyQuestion.Kind.STARS,
+    ).aggregate(mean=Avg("stars"), n=Count("response_id", distinct=True))
+    n = survey["n"] or 0
+    return {
+        "period": name,
+        "jobs": jobs["jobs"],
+        "kept": _pct(jobs["kept"], jobs["jobs"]),
+        "rating": (
+            round(float(jobs["rating_mean"]), 2) if jobs["rating_mean"] is not None else None
+        ),
+        "rated": jobs["rated"],
+        "rework": jobs["rework"],
+        "labour_minutes": jobs["labour"] or 0,
+        "survey_mean": (
+            round(float(survey["mean"]), 2)
+            if n >= settings.SURVEY_MIN_RESPONSES and survey["mean"] is not None
+            else None
+        ),
+        "survey_n": n,
+    }

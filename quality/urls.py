@@ -83,6 +83,8 @@ urlpatterns = [
     path("scorecards/weights/", scorecards.weights_edit, name="scorecard_weights"),
     path("scorecards/<int:pk>/", scorecards.scorecard_detail, name="scorecard_detail"),
     path("scorecards/<int:pk>/award/", scorecards.scorecard_award, name="scorecard_award"),
+    path("technicians/me/", scorecards.technician_card, name="my_technician_card"),
+    path("technicians/<int:user_id>/", scorecards.technician_card, name="technician_card"),
     path("complaint-categories/", complaints.category_list, name="complaint_categories"),
     path(
         "complaint-categories/<int:pk>/",

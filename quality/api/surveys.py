@@ -192,7 +192,7 @@ class ScorecardList(APIView):
                 str,
                 required=True,
                 description="A month (YYYY-MM) or a semester (YYYY-S1, YYYY-S2).",
-                pattern=r"^[0-9]{4}-([0-9]{2}|S[12])$",
+                pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2]|S[12])$",
             )
         ],
         responses={

@@ -141,3 +141,35 @@ def weights_edit(request):
         "quality/scorecards/weights.html",
         {"weights": [(name, labels[name], weights[name]) for name in scorecards.COMPONENTS]},
     )
+
+
+@login_required
+def technician_card(request, user_id: int | None = None):
+    """A technician's own card: the technician themself, auditors, and the heads of a
+    department serving maintenance."""
+    from logistics.models import User
+    from maintenance.selectors import maintenance_head_campuses
+
+    if user_id is None:
+        user_id = request.user.pk
+    allowed = (
+        user_id == request.user.pk
+        and User.objects.filter(pk=user_id, technician__isnull=False).exists()
+    ) or is_auditor(request.user)
+    if not allowed:
+        campuses = maintenance_head_campuses(request.user)
+        allowed = campuses is ALL or bool(campuses)
+    if not allowed:
+        raise Http404
+    technician = get_object_or_404(User, pk=user_id, technician__isnull=False)
+    period = request.GET.get("period") or scorecards.month_period(timezone.localdate())[0]
+    try:
+        card = scorecards.technician_card(technician.pk, period)
+    except scorecards.ScorecardError as error:
+        messages.error(request, error.message)
+        return redirect(request.path)
+    return render(
+        request,
+        "quality/scorecards/technician.html",
+        {"technician": technician, "card": card, "period": period},
+    )

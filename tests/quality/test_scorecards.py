@@ -245,3 +245,64 @@ def test_an_award_of_a_published_month_is_shown_in_everyones_hall(scene, client)
     assert "公寓中心 — 优质服务示范岗" in home
     with pytest.raises(scorecards.ScorecardError):
         scorecards.award(actor=scene["auditor"], scorecard=card, text="改")
+
+
+def test_a_technicians_own_card(settings, client):
+    settings.SURVEY_MIN_RESPONSES = 2
+    from tests.quality.survey_data import closed_ticket, world
+
+    w = world(residents=3)
+    tech = w["technician"]
+    now = timezone.now()
+    a, b, c = w["residents"]
+    early = now - dt.timedelta(hours=2)
+    closed_ticket(
+        a,
+        tech,
+        finished_at=now,
+        complete_by=now + dt.timedelta(hours=1),
+        rating=5,
+        respond_by=early,
+    )
+    closed_ticket(
+        b,
+        tech,
+        finished_at=now,
+        complete_by=now - dt.timedelta(hours=1),
+        rating=3,
+        respond_by=early,
+    )
+    closed_ticket(
+        c,
+        tech,
+        finished_at=now,
+        complete_by=now + dt.timedelta(hours=1),
+        reopened_count=1,
+        respond_by=early,
+    )
+    version = published_version("repair")
+    question = version.questions.get(key="on_time")
+    for stars in (4, 5):
+        made = SurveyResponse.objects.create(
+            version=version, answered_on=timezone.localdate(), technician_id=tech.pk
+        )
+        SurveyAnswer.objects.create(response=made, question=question, stars=stars)
+
+    card = scorecards.technician_card(tech.pk, scorecards.month_period(timezone.localdate())[0])
+
+    assert (card["jobs"], card["kept"], card["rating"], card["rated"], card["rework"]) == (
+        3,
+        66.67,
+        4.0,
+        2,
+        1,
+    )
+    assert (card["survey_mean"], card["survey_n"]) == (4.5, 2)
+    client.force_login(tech)
+    page = client.get("/quality/technicians/me/")
+    assert page.status_code == 200 and "66.67%" in page.content.decode()
+    client.force_login(w["residents"][0].user)
+    assert client.get(f"/quality/technicians/{tech.pk}/").status_code == 404
+    assert client.get("/quality/technicians/me/").status_code == 404
+    client.force_login(w["head"])  # the maintenance center's head
+    assert client.get(f"/quality/technicians/{tech.pk}/").status_code == 200

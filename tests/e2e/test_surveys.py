@@ -103,3 +103,51 @@ def test_a_confirmed_repair_is_followed_up_answered_anonymously_and_seen_by_the_
     screenshot(laptop, "survey-results-en-laptop")
     for page in (phone, laptop):
         assert_no_js_errors(page)
+
+
+def test_the_auditors_semester_window_invites_a_building(open_page, screenshot):
+    # Given two buildings with residents, and an auditor
+    campus = f.CampusFactory(code="songbei", name="松北校区", name_en="Songbei campus")
+    asked = f.BuildingFactory(campus=campus, code="S01", name="松北1号楼", name_en="Songbei 1")
+    other = f.BuildingFactory(campus=campus, code="S02", name="松北2号楼", name_en="Songbei 2")
+    room = f.RoomFactory(building=asked, number="101", capacity=4)
+    residents = [f.resident_living_in(room) for _ in range(3)]
+    f.resident_living_in(f.RoomFactory(building=other, number="201", capacity=4))
+    f.user_with_role(Role.AUDITOR, username="auditor1", full_name="刘审核")
+    today = timezone.localdate()
+
+    # When the auditor opens a window for S01 only, on a tablet, in Chinese
+    tablet = open_page(screen="tablet", locale="zh-CN")
+    tablet.goto("/accounts/login/?next=/quality/surveys/windows/")
+    sign_in(tablet, "auditor1", f.PASSWORD)
+    form = tablet.get_by_test_id("window-form")
+    form.locator("input[name=title]").fill("2026秋季学期服务质量调查")
+    form.locator("input[name=start]").fill(today.isoformat())
+    form.locator("input[name=end]").fill((today + dt.timedelta(days=14)).isoformat())
+    form.locator("input[name=default_share]").fill("0")
+    form.locator("summary").click()
+    form.locator(f"input[name=share_{asked.pk}]").fill("100")
+    screenshot(tablet, "survey-window-zh-tablet")
+    form.get_by_test_id("window-save").click()
+    expect(tablet.get_by_test_id("window-row")).to_have_count(1)
+
+    # and the night's job runs
+    assert run_job("quality.satisfaction_surveys", today, trigger="test").state == "succeeded"
+
+    # Then S01's residents, and only they, are invited once
+    invited = set(SurveyInvitation.objects.values_list("user_id", flat=True))
+    assert invited == {r.user_id for r in residents}
+    tablet.reload()
+    expect(tablet.get_by_test_id("window-invited")).to_have_text("3")
+    # and a resident finds the semester survey (44 SERVQUAL questions) on their phone
+    phone = open_page(screen="phone", locale="en-US")
+    phone.goto("/accounts/login/?next=/quality/surveys/mine/")
+    sign_in(phone, residents[0].student_id, f.PASSWORD)
+    phone.get_by_test_id("survey-row").click()
+    expect(phone.locator("fieldset")).to_have_count(45)
+    expect(phone.get_by_test_id("question-e01")).to_contain_text(
+        "An excellent service has modern-looking equipment"
+    )
+    screenshot(phone, "survey-semester-en-phone")
+    for page in (tablet, phone):
+        assert_no_js_errors(page)

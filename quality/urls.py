@@ -72,6 +72,12 @@ urlpatterns = [
     path("surveys/mine/", surveys.my_surveys, name="my_surveys"),
     path("surveys/windows/", surveys.window_list, name="window_list"),
     path("surveys/<slug:code>/", surveys.survey_results, name="survey_results"),
+    path("surveys/<slug:code>/versions/", surveys.survey_versions, name="survey_versions"),
+    path(
+        "surveys/<slug:code>/versions/<slug:action>/",
+        surveys.survey_version_action,
+        name="survey_version_action",
+    ),
     path(
         "surveys/<slug:code>/results.xlsx",
         surveys.survey_results_export,

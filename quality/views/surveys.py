@@ -298,3 +298,91 @@ def window_list(request):
 def _post_int(post, name):
     value = post.get(name, "")
     return int(value) if value.isdigit() else None
+
+
+# --- Survey versions (auditors) ----------------------------------------------------------------
+
+
+def _auditor_or_404(request):
+    from quality.selectors import is_auditor
+
+    if not is_auditor(request.user):
+        raise Http404
+
+
+@login_required
+def survey_versions(request, code: str):
+    """A survey's versions; its draft's questions, to change (auditors)."""
+    from django.shortcuts import get_object_or_404
+
+    from quality.models import Characteristic, Servqual, SurveyTemplate, SurveyVersion
+
+    _auditor_or_404(request)
+    template = get_object_or_404(SurveyTemplate, code=code)
+    versions = list(template.versions.order_by("-number"))
+    draft = next((v for v in versions if v.status == SurveyVersion.Status.DRAFT), None)
+    shown = draft or next((v for v in versions if v.status == SurveyVersion.Status.PUBLISHED), None)
+    return render(
+        request,
+        "quality/surveys/versions.html",
+        {
+            "template": template,
+            "versions": versions,
+            "draft": draft,
+            "shown": shown,
+            "questions": surveys.questions_of(shown) if shown else [],
+            "kinds": SurveyQuestion.Kind.choices,
+            "dimensions": Servqual.choices,
+            "characteristics": Characteristic.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def survey_version_action(request, code: str, action: str):
+    """Start a draft, save or delete a question of it, publish it (auditors)."""
+    from django.contrib import messages
+    from django.shortcuts import get_object_or_404, redirect
+
+    from quality.models import SurveyTemplate, SurveyVersion
+
+    _auditor_or_404(request)
+    template = get_object_or_404(SurveyTemplate, code=code)
+    draft = template.versions.filter(status=SurveyVersion.Status.DRAFT).first()
+    post = request.POST
+    try:
+        if action == "draft":
+            surveys.draft_start(actor=request.user, template=template)
+        elif draft is None:
+            raise surveys.VersionFrozen()
+        elif action == "save":
+            choices = [
+                {"key": f"c{i}", "text": zh.strip(), "text_en": en.strip()}
+                for i, line in enumerate(post.get("choices", "").splitlines(), start=1)
+                if line.strip()
+                for zh, _sep, en in [line.partition("|")]
+            ]
+            surveys.question_save(
+                actor=request.user,
+                version=draft,
+                key=post.get("key", "").strip(),
+                kind=post.get("kind", ""),
+                text=post.get("text", ""),
+                text_en=post.get("text_en", ""),
+                required=bool(post.get("required")),
+                dimension=post.get("dimension", ""),
+                characteristic=post.get("characteristic", ""),
+                choices=choices,
+            )
+        elif action == "delete":
+            question = get_object_or_404(draft.questions, key=post.get("key", ""))
+            surveys.question_delete(actor=request.user, question=question)
+        elif action == "publish":
+            surveys.version_publish(actor=request.user, version=draft)
+            messages.success(request, _("Published: new invitations ask this version."))
+        else:
+            raise Http404
+    except surveys.SurveyError as refusal:
+        messages.error(request, refusal.message)
+    return redirect("quality:survey_versions", code=code)

@@ -61,3 +61,37 @@ def test_a_new_version_of_the_repair_follow_up(settings):
     figures = {q.key: fig for q, fig, _c in results([old.pk, draft.pk]).questions}
     assert (figures["on_time"].shown, figures["on_time"].n) == (4.0, 2)
     assert (figures["phone"].shown, figures["phone"].n) == (4.0, 1)
+
+
+def test_the_versions_page_makes_publishes_and_is_for_auditors_only(client):
+    auditor = f.user_with_role(Role.AUDITOR, username="aud")
+    client.force_login(auditor)
+    assert client.get("/quality/surveys/move_out/versions/").status_code == 200
+    client.post("/quality/surveys/move_out/versions/draft/")
+    draft = SurveyVersion.objects.get(template__code="move_out", status="draft")
+    client.post(
+        "/quality/surveys/move_out/versions/save/",
+        {
+            "key": "keys",
+            "kind": "choice",
+            "text": "钥匙归还是否方便？",
+            "text_en": "Was returning the keys easy?",
+            "dimension": "responsiveness",
+            "choices": "是|Yes\n否|No",
+            "required": "on",
+        },
+    )
+    question = draft.questions.get(key="keys")
+    assert question.choices == [
+        {"key": "c1", "text": "是", "text_en": "Yes"},
+        {"key": "c2", "text": "否", "text_en": "No"},
+    ]
+    client.post("/quality/surveys/move_out/versions/delete/", {"key": "comment"})
+    assert not draft.questions.filter(key="comment").exists()
+    client.post("/quality/surveys/move_out/versions/publish/")
+    assert surveys.published_version("move_out").pk == draft.pk
+    page = client.get("/quality/surveys/move_out/versions/").content.decode()
+    assert "钥匙归还是否方便？" in page
+    client.force_login(f.user_with_role(Role.DEPARTMENT_HEAD, username="h"))
+    assert client.get("/quality/surveys/move_out/versions/").status_code == 404
+    assert client.post("/quality/surveys/move_out/versions/draft/").status_code == 404

@@ -52,13 +52,13 @@ def satisfaction_surveys(run: JobContext) -> None:
         move_outs_cleared_between(day, day), lambda keys: surveys.invite_move_outs(day, keys)
     )
     for window in surveys.windows_open_on(day):
-        staff = window.population == window.Population.STAFF
-        run.each_batch(
-            surveys.window_population(window),
-            lambda keys, window=window, staff=staff: surveys.invite_window(
-                window, day, keys, staff=staff
-            ),
-        )
+        for staff in surveys.window_parts(window):
+            run.each_batch(
+                surveys.window_population(window, staff=staff),
+                lambda keys, window=window, staff=staff: surveys.invite_window(
+                    window, day, keys, staff=staff
+                ),
+            )
     run.each_batch(surveys.reminders_due(day), lambda keys: surveys.remind(day, keys))
     run.step("close_expired", lambda: surveys.close_expired(day))
     run.step("scorecards", lambda: scorecards.compute_month(day))

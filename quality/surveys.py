@@ -371,11 +371,21 @@ def in_sample(window: SurveyWindow, user_id: int, building_id: int | None) -> bo
     return int.from_bytes(digest[:4], "big") % 100 < share
 
 
-def window_population(window: SurveyWindow):
-    """The queryset the job walks for a window: stays of residents, or staff grants."""
+def window_parts(window: SurveyWindow) -> list[bool]:
+    """The populations a window walks: residents (False), staff (True), or both."""
+    population = window.population
+    return {
+        SurveyWindow.Population.RESIDENTS: [False],
+        SurveyWindow.Population.STAFF: [True],
+    }.get(population, [False, True])
+
+
+def window_population(window: SurveyWindow, *, staff: bool = False):
+    """The queryset the job walks for one part of a window: residents' stays, or the staff's
+    role grants (a person with several grants is invited once: `service` is unique)."""
     from apartments.selectors import residents_population
 
-    if window.population == SurveyWindow.Population.STAFF:
+    if staff:
         return RoleGrant.objects.exclude(role=Role.STUDENT).filter(user__is_active=True)
     return residents_population()
 

@@ -248,3 +248,22 @@ def test_an_auditor_opens_a_window_on_its_page_and_the_night_invites_a_building(
     # only auditors
     client.force_login(w["head"])
     assert client.get("/quality/surveys/windows/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_window_of_residents_and_staff_invites_both_once_each():
+    w = world(residents=2)
+    auditor = f.user_with_role("auditor", username="aud")
+    f.RoleGrantFactory(user=auditor, role="dorm_manager")  # two grants, one person
+    surveys.window_create(
+        actor=auditor, title="全员调查", start=DAY, end=DAY, population="everyone"
+    )
+
+    satisfaction_surveys(DAY)
+    satisfaction_surveys(DAY)
+
+    staff = {w["technician"].pk, w["head"].pk, auditor.pk}
+    residents = {r.user_id for r in w["residents"]}
+    assert sorted(SurveyInvitation.objects.values_list("user_id", flat=True)) == sorted(
+        staff | residents
+    )

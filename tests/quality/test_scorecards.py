@@ -306,3 +306,21 @@ def test_a_technicians_own_card(settings, client):
     assert client.get("/quality/technicians/me/").status_code == 404
     client.force_login(w["head"])  # the maintenance center's head
     assert client.get(f"/quality/technicians/{tech.pk}/").status_code == 200
+
+
+def test_the_scorecards_api_costs_the_same_queries_for_more_departments(scene):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    name, start, end = scorecards.parse_period(scene["period"])
+    scorecards.compute(name, start, end)
+    client = api(scene["auditor"])
+    client.get(f"/api/v1/scorecards/?period={name}")
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get(f"/api/v1/scorecards/?period={name}").json()) == 3
+    for i in range(4):
+        f.DepartmentFactory(code=f"extra{i}")
+    scorecards.compute(name, start, end)
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(f"/api/v1/scorecards/?period={name}").json()) == 7
+    assert len(few) == len(many) <= 4

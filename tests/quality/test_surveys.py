@@ -266,3 +266,19 @@ def test_from_the_database_alone_no_answer_can_be_joined_to_its_person(student):
     assert (response.building_id, response.technician_id) == (7, 3)
     assert response.answered_on == timezone.localdate()
     assert SurveyQuestion.objects.filter(answers__response=response).count() == 5
+
+
+def test_mine_costs_the_same_queries_for_one_invitation_or_many(student):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    invitation(student)
+    client = api(student)
+    client.get("/api/v1/surveys/mine/")
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get("/api/v1/surveys/mine/").json()) == 1
+    for _ in range(5):
+        invitation(student)
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get("/api/v1/surveys/mine/").json()) == 6
+    assert len(one) == len(many) <= 4

@@ -173,6 +173,13 @@ def _results(request, code):
     return template, filters, outcome, list(departments)
 
 
+def _filter_choices():
+    from apartments.selectors import buildings_all
+    from logistics.models import ServiceArea
+
+    return {"areas": list(ServiceArea.objects.all()), "buildings": buildings_all()}
+
+
 @login_required
 def survey_results(request, code: str):
     template, filters, outcome, departments = _results(request, code)
@@ -184,6 +191,7 @@ def survey_results(request, code: str):
             "filters": filters,
             "results": outcome,
             "departments": departments,
+            **_filter_choices(),
             "minimum": settings.SURVEY_MIN_RESPONSES,
             "query": request.GET.urlencode(),
         },

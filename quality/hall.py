@@ -146,5 +146,10 @@ def _awards_panel(user):
 
 
 hall_panel(
-    "quality.awards", "quality/scorecards/awards_panel.html", context=_awards_panel, position=90
+    "quality.awards",
+    "quality/scorecards/awards_panel.html",
+    context=_awards_panel,
+    position=90,
+    # people with a role (residents and staff); an account without one sees no panels
+    visible=lambda user: bool(roles_of(user)),
 )

@@ -268,7 +268,7 @@ def main() -> int:
             print(f"FAIL: more than {MAX_QUERIES_PER_BATCH} queries per batch", file=sys.stderr)
             failed = True
     if not failed:
-        print("OK: everyone invited once, the same queries per batch at every size")
+        print("OK: everyone invited once, a fixed number of queries per batch")
     return 1 if failed else 0
 
 

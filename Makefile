@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test test-serial e2e lint format messages check-deploy migrate seed bench bench-lists bench-conn bench-move-in bench-safety clean
+.PHONY: run test test-serial e2e lint format messages check-deploy migrate seed bench bench-lists bench-conn bench-move-in bench-safety bench-surveys clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is required")'
@@ -94,6 +94,12 @@ bench-move-in: $(VENV)/.installed
 # and recreates its own database (logistics_bench_safety).
 bench-safety: $(VENV)/.installed
 	$(PY) bench/safety_nightly.py
+
+# The nightly satisfaction-survey job inviting a semester survey's 30,000 residents and the
+# reporters of 1,000 repairs, and a tenth of that: time, queries per batch, nobody twice. Needs
+# PostgreSQL; drops and recreates its own database (logistics_bench_surveys).
+bench-surveys: $(VENV)/.installed
+	$(PY) bench/surveys.py
 
 bench-conn: $(VENV)/.installed
 	bash bench/conn_reuse/run.sh

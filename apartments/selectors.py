@@ -392,3 +392,62 @@ def desk_candidates(building: Building, text: str) -> list[tuple[str, str, str]]
         .values_list("student_id", "name", "place")[:DESK_CANDIDATES_MAX]
     )
     return [(student_id, name, where or "") for student_id, name, where in rows]
+
+
+# --- For the quality app's surveys (quality reads apartments only here) -----------------------
+
+
+def move_outs_cleared_between(start, end) -> QuerySet:
+    """The move-out requests cleared on the days from `start` to `end` whose resident has a
+    portal account (cancelled ones left out)."""
+    from datetime import timedelta
+
+    from apartments.models import MoveOutRequest
+
+    tz = timezone.get_current_timezone()
+    since = timezone.make_aware(datetime.combine(start, time.min), tz)
+    until = timezone.make_aware(datetime.combine(end, time.min), tz) + timedelta(days=1)
+    return MoveOutRequest.objects.filter(
+        cleared_at__gte=since, cleared_at__lt=until, resident__user__isnull=False
+    ).exclude(status=MoveOutRequest.Status.CANCELLED)
+
+
+def move_outs_cleared_on_rows(day, ids=None) -> list[dict]:
+    """{id, user_id, building_id} of the move-outs cleared on `day` (only those of `ids`, if
+    given), in id order: whom the move-out follow-up asks."""
+    rows = move_outs_cleared_between(day, day)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    return [
+        {"id": pk, "user_id": user_id, "building_id": building_id}
+        for pk, user_id, building_id in rows.order_by("pk").values_list(
+            "pk", "resident__user_id", "stay__bed__room__building_id"
+        )
+    ]
+
+
+def residents_population() -> QuerySet[Stay]:
+    """The stays of the residents checked in now who have a portal account: the population of
+    a semester survey of the residents (walked in batches by id)."""
+    return Stay.objects.filter(status=Stay.Status.ACTIVE, resident__user__isnull=False)
+
+
+def residents_population_rows(stay_ids) -> list[tuple[int, int]]:
+    """(user id, building id) of the stays `stay_ids` of residents_population(), one query."""
+    return list(
+        residents_population()
+        .filter(pk__in=stay_ids)
+        .order_by("pk")
+        .values_list("resident__user_id", "bed__room__building_id")
+    )
+
+
+def building_labels(ids) -> dict[int, str]:
+    """{id: "S01 name"} of the buildings `ids`, one query."""
+    return {b.pk: f"{b.code} {b.display_name}" for b in Building.objects.filter(pk__in=ids)}
+
+
+def buildings_all() -> list[Building]:
+    """Every building, with its campus, in campus and code order (a semester survey's sample
+    is set per building)."""
+    return list(Building.objects.select_related("campus").order_by("campus__position", "code"))

@@ -568,3 +568,22 @@ except (ArithmeticError, ValueError):
 # RoleGrant's unique scope uses NULLS NOT DISTINCT, which PostgreSQL (production, CI) enforces
 # and SQLite (the zero-setup development default) cannot; Django warns about the latter only.
 SILENCED_SYSTEM_CHECKS = ["models.W047"]
+
+# Satisfaction surveys (quality.surveys): an invitation is open SURVEY_EXPIRY_DAYS days, a
+# reminder goes out SURVEY_REMINDER_DAYS days after the invitation if still unanswered, and a
+# result from fewer than SURVEY_MIN_RESPONSES answers is shown as "too few" (to protect the
+# anonymity of those who answered).
+SURVEY_EXPIRY_DAYS = env.int("SURVEY_EXPIRY_DAYS", default=14)
+SURVEY_REMINDER_DAYS = env.int("SURVEY_REMINDER_DAYS", default=5)
+SURVEY_MIN_RESPONSES = env.int("SURVEY_MIN_RESPONSES", default=5)
+if not 1 <= SURVEY_EXPIRY_DAYS <= 365:
+    raise ImproperlyConfigured(
+        f"SURVEY_EXPIRY_DAYS must be a number of days from 1 to 365, not {SURVEY_EXPIRY_DAYS!r}."
+    )
+if not 1 <= SURVEY_REMINDER_DAYS < SURVEY_EXPIRY_DAYS:
+    raise ImproperlyConfigured(
+        "SURVEY_REMINDER_DAYS must be 1 or more and less than SURVEY_EXPIRY_DAYS, "
+        f"not {SURVEY_REMINDER_DAYS!r}."
+    )
+if SURVEY_MIN_RESPONSES < 1:
+    raise ImproperlyConfigured("SURVEY_MIN_RESPONSES must be 1 or more.")

@@ -44,6 +44,8 @@ urlpatterns = [
     path("jobs/", views_jobs.job_list, name="jobs"),
     path("jobs/runs/<int:pk>/", views_jobs.job_run, name="job_run"),
     path("jobs/run/", views_jobs.job_rerun, name="job_rerun"),
+    # A satisfaction survey's answering page: no login, the token is the key (quality.surveys).
+    path("s/", include("quality.survey_urls")),
     path("apartments/", include("apartments.urls")),
     path("repairs/", include("maintenance.urls")),
     path("quality/", include("quality.urls")),

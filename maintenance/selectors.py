@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -307,3 +307,66 @@ def storerooms_for(user) -> QuerySet[Storeroom]:
     ids |= technician_scope
     ids |= set(Technician.objects.filter(user_id=user.pk).values_list("campus_id", flat=True))
     return Storeroom.objects.filter(campus_id__in=ids)
+
+
+# --- For the quality app's surveys and scorecards (quality reads maintenance only here) -----
+
+
+def _day_bounds(start, end):
+    """The aware datetimes from the start of `start` to the end of `end` (local days)."""
+    from datetime import datetime, time
+
+    tz = timezone.get_current_timezone()
+    return (
+        timezone.make_aware(datetime.combine(start, time.min), tz),
+        timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz),
+    )
+
+
+def tickets_closed_between(start, end) -> QuerySet[Ticket]:
+    """Repairs confirmed by their reporter or closed automatically on the days from `start`
+    to `end` (merged and cancelled requests are not closed)."""
+    since, until = _day_bounds(start, end)
+    return Ticket.objects.filter(
+        status=Ticket.Status.CLOSED, closed_at__gte=since, closed_at__lt=until
+    )
+
+
+def tickets_closed_on_rows(day, ids=None) -> list[dict]:
+    """{id, reporter_id, technician_id, building_id, campus_id} of the repairs closed on
+    `day` (only those of `ids`, if given), in id order: whom the follow-up survey asks."""
+    rows = tickets_closed_between(day, day)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    return list(
+        rows.order_by("pk").values("id", "reporter_id", "technician_id", "building_id", "campus_id")
+    )
+
+
+def repair_time_limits(start, end) -> dict:
+    """The time-limit compliance (限时承诺) of the repairs finished from `start` to `end`:
+    {"score": percent finished by their promised time (None without any), "n": how many}."""
+    since, until = _day_bounds(start, end)
+    counts = Ticket.objects.filter(finished_at__gte=since, finished_at__lt=until).aggregate(
+        n=Count("pk"), kept=Count("pk", filter=Q(finished_at__lte=F("complete_by")))
+    )
+    n = counts["n"] or 0
+    return {"score": round(100 * counts["kept"] / n, 2) if n else None, "n": n}
+
+
+def technician_card(user_id: int, start, end) -> dict:
+    """A technician's own card for the days from `start` to `end`: jobs finished, time limits
+    kept, the reporters' mean rating and rework (requests reopened)."""
+    since, until = _day_bounds(start, end)
+    from django.db.models import Avg, Sum
+
+    return Ticket.objects.filter(
+        technician_id=user_id, finished_at__gte=since, finished_at__lt=until
+    ).aggregate(
+        jobs=Count("pk"),
+        kept=Count("pk", filter=Q(finished_at__lte=F("complete_by"))),
+        rating_mean=Avg("rating"),
+        rated=Count("rating"),
+        rework=Count("pk", filter=Q(reopened_count__gt=0)),
+        labour=Sum("labour_minutes"),
+    )

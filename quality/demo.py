@@ -620,3 +620,7 @@ def _complain(
         events.filter(kind=Kind.ANSWERED).update(at=answered_at)
         events.filter(kind__in=[Kind.SATISFIED, Kind.CLOSED]).update(at=closed_at)
     return complaint
+
+
+# The surveys' and scorecards' part (its own module; registered by importing it).
+from quality import survey_demo  # noqa: E402, F401

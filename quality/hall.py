@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
-from logistics.hall import hall_entry
+from logistics.access import roles_of
+from logistics.hall import hall_entry, hall_panel
 from logistics.models import Role
 from quality.selectors import head_departments, is_auditor
 
@@ -79,4 +80,76 @@ hall_entry(
     icon="list-check",
     roles=(Role.AUDITOR, Role.ADMIN),
     position=54,
+)
+
+
+# --- Satisfaction surveys and scorecards -------------------------------------------------------
+
+hall_entry(
+    key="quality.my_surveys",
+    title=_("My surveys"),
+    description=_("Short anonymous surveys about the services you had: tell us how we did."),
+    url_name="quality:my_surveys",
+    icon="star-half",
+    position=62,
+)
+
+hall_entry(
+    key="quality.surveys",
+    title=_("Satisfaction surveys"),
+    description=_("Follow-up and semester survey results: response rates, means, SERVQUAL gaps."),
+    url_name="quality:survey_list",
+    icon="bar-chart-line",
+    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.ADMIN),
+    visible=_auditor_or_head,
+    position=55,
+)
+
+hall_entry(
+    key="quality.scorecards",
+    title=_("Department scorecards"),
+    description=_("Monthly and semester scores of the departments, with the detail behind them."),
+    url_name="quality:scorecard_list",
+    icon="trophy",
+    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.ADMIN),
+    visible=_auditor_or_head,
+    position=56,
+)
+
+
+hall_entry(
+    key="quality.my_card",
+    title=_("My card"),
+    description=_("Your jobs, time limits kept, ratings and rework: the basis of your assessment."),
+    url_name="quality:my_technician_card",
+    icon="person-badge",
+    roles=(Role.TECHNICIAN,),
+    # technicians themselves (an administrator holds every role's rights, not a job card)
+    visible=lambda user: Role.TECHNICIAN in roles_of(user),
+    position=57,
+)
+
+
+def _awards_panel(user):
+    """The best teams of the last published period (优质服务示范岗), for everyone: kept in the
+    cache, so the home page costs no query for it (publishing and awarding forget it)."""
+    from django.utils.translation import get_language
+
+    from quality.scorecards import published_awards
+
+    english = (get_language() or "").startswith("en")
+    awards = [
+        {**a, "department": (a["department_en"] if english else "") or a["department"]}
+        for a in published_awards()
+    ]
+    return {"awards": awards} if awards else None
+
+
+hall_panel(
+    "quality.awards",
+    "quality/scorecards/awards_panel.html",
+    context=_awards_panel,
+    position=90,
+    # people with a role (residents and staff); an account without one sees no panels
+    visible=lambda user: bool(roles_of(user)),
 )

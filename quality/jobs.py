@@ -21,3 +21,44 @@ def anchor_seal_chain(run: JobContext) -> None:
     (every seal recomputed from some record on) cannot agree with it. Nothing when the chain
     is empty or its head is already anchored: safe to run twice."""
     run.step("anchor", lambda: 1 if seals.anchor_now() is not None else 0)
+
+
+@nightly_job(
+    "quality.satisfaction_surveys",
+    description=_(
+        "Satisfaction surveys: invites the reporter of every repair closed that day and every "
+        "resident whose move-out was cleared that day (one invitation per service), invites "
+        "the population of an open semester survey window once, sends the reminders, closes "
+        "the expired invitations and recomputes the month's department scorecards."
+    ),
+    time_limit=timedelta(minutes=30),
+)
+def satisfaction_surveys(run: JobContext) -> None:
+    """For the run's date D, in committed batches (a fixed number of queries each):
+
+    - the repairs closed on D and the move-outs cleared on D, each batch's invitations
+      inserted with ON CONFLICT DO NOTHING on their service, so a second, concurrent or
+      resumed run invites nobody twice and, walking everything again, forgets nobody;
+    - every open semester window's population, those already invited skipped;
+    - the reminders due (re-read under a row lock, so none goes twice), the invitations past
+      their last day closed, and the month's scorecards recomputed (published ones stay)."""
+    from apartments.selectors import move_outs_cleared_between
+    from maintenance.selectors import tickets_closed_between
+    from quality import scorecards, surveys
+
+    day = run.for_date
+    run.each_batch(tickets_closed_between(day, day), lambda keys: surveys.invite_repairs(day, keys))
+    run.each_batch(
+        move_outs_cleared_between(day, day), lambda keys: surveys.invite_move_outs(day, keys)
+    )
+    for window in surveys.windows_open_on(day):
+        for staff in surveys.window_parts(window):
+            run.each_batch(
+                surveys.window_population(window, staff=staff),
+                lambda keys, window=window, staff=staff: surveys.invite_window(
+                    window, day, keys, staff=staff
+                ),
+            )
+    run.each_batch(surveys.reminders_due(day), lambda keys: surveys.remind(day, keys))
+    run.step("close_expired", lambda: surveys.close_expired(day))
+    run.step("scorecards", lambda: scorecards.compute_month(day))

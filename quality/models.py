@@ -703,3 +703,412 @@ class ComplaintEvent(HistoryEvent):
 
     def __str__(self):
         return f"{self.complaint_id} {self.kind}"
+
+
+# --- Satisfaction surveys (quality.surveys) ----------------------------------------------------
+
+
+class SurveyTemplate(BilingualName):
+    """A satisfaction survey (满意度调查): a follow-up after a service, or the semester
+    survey. Its questions live in versions, published and frozen like a checklist's."""
+
+    class Kind(models.TextChoices):
+        REPAIR = "repair", _("Follow-up after a repair")
+        MOVE_OUT = "move_out", _("Follow-up after moving out")
+        SEMESTER = "semester", _("Semester survey")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    area = models.ForeignKey(
+        ServiceArea,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="survey_templates",
+        verbose_name=_("service area"),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+
+
+class SurveyVersion(models.Model):
+    """One version of a survey's questions: a draft may change, a published one never."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
+
+    template = models.ForeignKey(
+        SurveyTemplate, on_delete=models.PROTECT, related_name="versions", verbose_name=_("survey")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    note = models.CharField(_("what changed"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["template", "-number"]
+        verbose_name = _("survey version")
+        verbose_name_plural = _("survey versions")
+        constraints = [
+            models.UniqueConstraint(fields=["template", "number"], name="surveyversion_unique"),
+            models.UniqueConstraint(
+                fields=["template"],
+                condition=Q(status="published"),
+                name="surveyversion_one_published",
+            ),
+            models.UniqueConstraint(
+                fields=["template"], condition=Q(status="draft"), name="surveyversion_one_draft"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.template} v{self.number}"
+
+
+class SurveyQuestion(models.Model):
+    """One question: stars 1–5, a choice, or free text; tagged with its SERVQUAL dimension and
+    service characteristic. A semester survey asks each SERVQUAL item twice: what the person
+    expects of an excellent service (`expectation`) and what they perceive of ours."""
+
+    class Kind(models.TextChoices):
+        STARS = "stars", _("Stars (1–5)")
+        CHOICE = "choice", _("A choice")
+        TEXT = "text", _("Free text")
+
+    class Aspect(models.TextChoices):
+        NONE = "", _("Satisfaction")
+        EXPECTATION = "expectation", _("Expectation")
+        PERCEPTION = "perception", _("Perception")
+
+    version = models.ForeignKey(
+        SurveyVersion, on_delete=models.CASCADE, related_name="questions", verbose_name=_("version")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    key = models.SlugField(_("key"), max_length=40)
+    text = models.CharField(_("question"), max_length=300)
+    text_en = models.CharField(_("question in English"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    required = models.BooleanField(_("required"), default=True)
+    # For a choice: [{"key", "text", "text_en"}, …].
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    dimension = models.CharField(
+        _("SERVQUAL dimension"), max_length=20, choices=Servqual.choices, blank=True
+    )
+    characteristic = models.CharField(
+        _("service characteristic"), max_length=20, choices=Characteristic.choices, blank=True
+    )
+    aspect = models.CharField(
+        _("asked as"), max_length=12, choices=Aspect.choices, default="", blank=True
+    )
+    item = models.PositiveSmallIntegerField(_("SERVQUAL item"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["version", "position", "id"]
+        verbose_name = _("survey question")
+        verbose_name_plural = _("survey questions")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="surveyquestion_unique_key"),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    @property
+    def display_text(self) -> str:
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en") and self.text_en:
+            return self.text_en
+        return self.text
+
+    def choice_list(self) -> list[dict]:
+        from django.utils.translation import get_language
+
+        english = (get_language() or "").startswith("en")
+        return [
+            {"key": c["key"], "text": (c.get("text_en") if english else None) or c["text"]}
+            for c in self.choices
+        ]
+
+
+class SurveyWindow(models.Model):
+    """The semester survey's window, set by the auditors: from `start` to `end` everyone in
+    the population (a share of each building's residents) is invited once."""
+
+    class Population(models.TextChoices):
+        RESIDENTS = "residents", _("Residents of the apartments")
+        STAFF = "staff", _("Staff of the logistics group")
+        EVERYONE = "everyone", _("Residents and staff")
+
+    version = models.ForeignKey(
+        SurveyVersion, on_delete=models.PROTECT, related_name="windows", verbose_name=_("survey")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("title in English"), max_length=200, blank=True)
+    area = models.ForeignKey(
+        ServiceArea,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service area"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until"))
+    population = models.CharField(
+        _("population"), max_length=12, choices=Population.choices, default=Population.RESIDENTS
+    )
+    # Percent of each building's residents invited: {"<building id>": 1–100}; a building not
+    # named is asked in full (`default_share`).
+    shares = models.JSONField(_("sample share per building"), default=dict, blank=True)
+    default_share = models.PositiveSmallIntegerField(_("sample share (%)"), default=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start", "-id"]
+        verbose_name = _("semester survey window")
+        verbose_name_plural = _("semester survey windows")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="window_dates"),
+            models.CheckConstraint(
+                condition=Q(default_share__gte=0, default_share__lte=100), name="window_share"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class SurveyInvitation(models.Model):
+    """An invitation to answer a survey, with its unguessable token. It knows the person and
+    the service, and only whether it was answered: the answer (SurveyResponse) is stored apart,
+    with no key to it and no time finer than the day."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for an answer")
+        ANSWERED = "answered", _("Answered")
+        EXPIRED = "expired", _("Expired")
+        OPTED_OUT = "opted_out", _("Declined")
+
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    version = models.ForeignKey(
+        SurveyVersion,
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        verbose_name=_("survey"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="survey_invitations",
+        verbose_name=_("person"),
+    )
+    # The service asked about, one invitation each: "ticket:12", "move_out:7", "window:3:55".
+    service = models.CharField(_("service"), max_length=60, unique=True)
+    about = models.CharField(_("about"), max_length=200)
+    about_en = models.CharField(_("about (English)"), max_length=200, blank=True)
+    window = models.ForeignKey(
+        SurveyWindow,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("semester window"),
+    )
+    # Where the answer will count (copied onto the response).
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    area = models.ForeignKey(
+        ServiceArea, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    building_id = models.IntegerField(_("building"), null=True, blank=True)
+    technician_id = models.IntegerField(_("technician"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    invited_on = models.DateField(_("invited on"))
+    expires_on = models.DateField(_("expires on"))
+    reminded_on = models.DateField(_("reminded on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-invited_on", "-id"]
+        verbose_name = _("survey invitation")
+        verbose_name_plural = _("survey invitations")
+        indexes = [
+            models.Index(
+                fields=["user"], condition=Q(status="open"), name="invitation_open_user_idx"
+            ),
+            models.Index(fields=["status", "expires_on"], name="invitation_status_idx"),
+            models.Index(fields=["version", "status"], name="invitation_version_idx"),
+        ]
+
+    def __str__(self):
+        return self.service
+
+    @property
+    def display_about(self) -> str:
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en") and self.about_en:
+            return self.about_en
+        return self.about
+
+
+class SurveyOptOut(models.Model):
+    """A person who asked not to be sent a survey again."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    template = models.ForeignKey(SurveyTemplate, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "template"], name="survey_optout_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} / {self.template_id}"
+
+
+class SurveyResponse(models.Model):
+    """An answer to a survey. Deliberately without the invitation, the person or a time: only
+    the day it came and where it counts (department, area, building, technician), so nobody,
+    not even the administrator, can join it to the person who gave it."""
+
+    version = models.ForeignKey(
+        SurveyVersion, on_delete=models.PROTECT, related_name="responses", verbose_name=_("survey")
+    )
+    answered_on = models.DateField(_("answered on"))
+    window = models.ForeignKey(
+        SurveyWindow, on_delete=models.PROTECT, null=True, blank=True, related_name="responses"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    area = models.ForeignKey(
+        ServiceArea, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    building_id = models.IntegerField(_("building"), null=True, blank=True)
+    technician_id = models.IntegerField(_("technician"), null=True, blank=True)
+
+    class Meta:
+        # Never by id: the order of ids is the order of answers.
+        ordering = ["-answered_on"]
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        indexes = [
+            models.Index(fields=["version", "answered_on"], name="response_version_idx"),
+            models.Index(fields=["department", "answered_on"], name="response_department_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.version_id} {self.answered_on}"
+
+
+class SurveyAnswer(models.Model):
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.PROTECT, related_name="answers")
+    stars = models.PositiveSmallIntegerField(null=True, blank=True)
+    choice = models.CharField(max_length=40, blank=True)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="answer_unique"),
+            models.CheckConstraint(
+                condition=Q(stars__isnull=True) | Q(stars__gte=1, stars__lte=5),
+                name="surveyanswer_stars_1_to_5",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question_id}"
+
+
+# --- Department scorecards (quality.scorecards) -----------------------------------------------
+
+
+class ScorecardWeights(models.Model):
+    """The weights of the scorecard's components, as the quality department set them; the
+    latest applies to the next computation and is copied into every scorecard computed."""
+
+    weights = models.JSONField(_("weights"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    set_at = models.DateTimeField(_("set at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-set_at", "-id"]
+        verbose_name = _("scorecard weights")
+        verbose_name_plural = _("scorecard weights")
+
+    def __str__(self):
+        return f"{self.set_at:%Y-%m-%d}"
+
+
+class Scorecard(models.Model):
+    """One department's scorecard for one period (a month "2026-11" or a semester
+    "2026-S2"): the weighted score, each component's score, weight and count, and the weights
+    used. Once published it is frozen (on PostgreSQL the database refuses a change)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Computed")
+        PUBLISHED = "published", _("Published")
+
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="scorecards",
+        verbose_name=_("department"),
+    )
+    period = models.CharField(_("period"), max_length=10)
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until"))
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    components = models.JSONField(_("components"), default=dict)
+    weights = models.JSONField(_("weights"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    computed_at = models.DateTimeField(_("computed at"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    award = models.CharField(_("award"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["period", "department__code"]
+        verbose_name = _("scorecard")
+        verbose_name_plural = _("scorecards")
+        constraints = [
+            models.UniqueConstraint(fields=["department", "period"], name="scorecard_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.department} {self.period}"

@@ -76,3 +76,27 @@ def department_heads(department_id: int) -> list[User]:
         .distinct()
         .order_by("pk")
     )
+
+
+# --- Satisfaction surveys (quality.surveys) ----------------------------------------------------
+# The link carries the survey's token; the messages name only the service's number.
+
+SURVEY_REPAIR = notification_kind(
+    "quality.survey_repair",
+    _("How did we do on your repair %(number)s? Tell us in a minute: your answer is anonymous."),
+)
+SURVEY_MOVE_OUT = notification_kind(
+    "quality.survey_move_out",
+    _("How did your move-out go? Tell us in a minute: your answer is anonymous."),
+)
+SURVEY_SEMESTER = notification_kind(
+    "quality.survey_semester",
+    _(
+        "The semester survey of the logistics services is open until %(until)s. Please tell "
+        "us how we did: your answer is anonymous."
+    ),
+)
+SURVEY_REMINDER = notification_kind(
+    "quality.survey_reminder",
+    _("A reminder: a short anonymous survey is waiting for your answer until %(until)s."),
+)

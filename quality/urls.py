@@ -1,6 +1,14 @@
 from django.urls import path
 
-from quality.views import checklists, complaints, dashboard, inspections, nonconformities
+from quality.views import (
+    checklists,
+    complaints,
+    dashboard,
+    inspections,
+    nonconformities,
+    scorecards,
+    surveys,
+)
 
 app_name = "quality"
 
@@ -59,6 +67,30 @@ urlpatterns = [
         complaints.complaint_to_nc,
         name="complaint_to_nc",
     ),
+    # surveys: (quality/views/surveys.py) results; the answering page is /s/<token>/
+    path("surveys/", surveys.survey_list, name="survey_list"),
+    path("surveys/mine/", surveys.my_surveys, name="my_surveys"),
+    path("surveys/windows/", surveys.window_list, name="window_list"),
+    path("surveys/<slug:code>/", surveys.survey_results, name="survey_results"),
+    path("surveys/<slug:code>/versions/", surveys.survey_versions, name="survey_versions"),
+    path(
+        "surveys/<slug:code>/versions/<slug:action>/",
+        surveys.survey_version_action,
+        name="survey_version_action",
+    ),
+    path(
+        "surveys/<slug:code>/results.xlsx",
+        surveys.survey_results_export,
+        name="survey_results_export",
+    ),
+    # scorecards: (quality/views/scorecards.py)
+    path("scorecards/", scorecards.scorecard_list, name="scorecard_list"),
+    path("scorecards/publish/", scorecards.scorecard_publish, name="scorecard_publish"),
+    path("scorecards/weights/", scorecards.weights_edit, name="scorecard_weights"),
+    path("scorecards/<int:pk>/", scorecards.scorecard_detail, name="scorecard_detail"),
+    path("scorecards/<int:pk>/award/", scorecards.scorecard_award, name="scorecard_award"),
+    path("technicians/me/", scorecards.technician_card, name="my_technician_card"),
+    path("technicians/<int:user_id>/", scorecards.technician_card, name="technician_card"),
     path("complaint-categories/", complaints.category_list, name="complaint_categories"),
     path(
         "complaint-categories/<int:pk>/",

@@ -11,6 +11,7 @@ from apartments.tallies import tally_recount
 from logistics.celery import app as celery_app
 from logistics.reference import service_areas_ensure
 from maintenance.reference import categories_ensure
+from quality.survey_reference import survey_templates_ensure
 from tests.factories import PASSWORD
 
 
@@ -38,6 +39,9 @@ REFERENCE_DATA = {
     ("apartments", "0010_arrival_tallies"): tally_recount,
     # Fills the pinyin initials of the residents already there: nothing to restore.
     ("apartments", "0016_resident_search"): _nothing_to_keep,
+    ("quality", "0005_shipped_surveys"): survey_templates_ensure,
+    # A trigger, not data: TRUNCATE keeps it.
+    ("quality", "0006_published_scorecards_frozen"): _nothing_to_keep,
 }
 
 

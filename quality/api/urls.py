@@ -2,9 +2,12 @@
 
 from django.urls import path
 
-from quality.api import views
+from quality.api import surveys, views
 
 urlpatterns = [
+    path("surveys/mine/", surveys.MySurveys.as_view(), name="api-surveys-mine"),
+    path("surveys/answer/<str:token>/", surveys.SurveyAnswer.as_view(), name="api-survey-answer"),
+    path("scorecards/", surveys.ScorecardList.as_view(), name="api-scorecards"),
     path("inspections/", views.InspectionList.as_view(), name="api-inspections"),
     path("inspections/<int:pk>/", views.InspectionDetail.as_view(), name="api-inspection"),
     path("nonconformities/", views.NonconformityList.as_view(), name="api-nonconformities"),

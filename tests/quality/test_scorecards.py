@@ -156,7 +156,7 @@ def test_two_departments_scored_by_hand(scene):
     # the weights used are kept with the card, and with each component
     assert apartments.weights == {k: float(v) for k, v in WEIGHTS.items()}
     assert apartments.components["inspections"]["weight"] == 40.0
-    # only the dining center has food safety (the dining app's interface: no checks yet)
+    # only the dining center has food safety (no dining records in this scene)
     assert cards["dining"].components["food_safety"] == {"score": None, "n": 0, "weight": 0.0}
     assert cards["dining"].score is None
 
@@ -324,3 +324,37 @@ def test_the_scorecards_api_costs_the_same_queries_for_more_departments(scene):
     with CaptureQueriesContext(connection) as many:
         assert len(client.get(f"/api/v1/scorecards/?period={name}").json()) == 7
     assert len(few) == len(many) <= 4
+
+
+def test_the_dining_centers_food_safety_comes_from_the_dining_records():
+    """The dining center's food_safety component is dining.selectors.food_safety_compliance
+    over the month: here today's lunch of three dishes with two samples, two workers with one
+    morning check, two fridges with three of their four readings: 6 of 9 records → 66.7."""
+    from dining import safety
+    from tests.dining.data import dining_world
+
+    world = dining_world()
+    auditor = f.user_with_role(Role.AUDITOR, username="aud")
+    dining = f.DepartmentFactory(code="dining", name="饮食中心", areas=["dining"])
+    scorecards.weights_set(actor=auditor, weights={**WEIGHTS, "food_safety": 50})
+    cook, day = world["staff_a"], timezone.localdate()
+    for dish in (world["kungpao"], world["tomato"]):
+        safety.sample_record(
+            actor=cook, canteen=world["A"], date=day, meal="lunch", dish=dish, grams=150
+        )
+    safety.morning_check_record(actor=cook, worker=world["worker1"], date=day)
+    for fridge, slot, celsius in (
+        (world["fridge"], "morning", "4"),
+        (world["fridge"], "afternoon", "5"),
+        (world["freezer"], "morning", "-20"),
+    ):
+        safety.temperature_record(
+            actor=cook, fridge=fridge, date=day, slot=slot, celsius=Decimal(celsius)
+        )
+
+    name, start, end = scorecards.parse_period(day.strftime("%Y-%m"))
+    scorecards.compute(name, start, end)
+    card = Scorecard.objects.get(department=dining, period=name)
+    assert card.components["food_safety"] == {"score": 66.7, "n": 9, "weight": 50.0}
+    # the only component with a score: the card's score is it
+    assert card.score == Decimal("66.70")

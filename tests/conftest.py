@@ -10,7 +10,7 @@ from django.db.models.signals import post_migrate
 from apartments.tallies import tally_recount
 from logistics.celery import app as celery_app
 from logistics.reference import service_areas_ensure
-from maintenance.reference import categories_ensure
+from maintenance.reference import categories_ensure, preventive_category_ensure
 from tests.factories import PASSWORD
 
 
@@ -32,6 +32,7 @@ REFERENCE_DATA = {
     # Marks the earlier engine's stale "running" runs abandoned: nothing to restore.
     ("logistics", "0007_jobrun_abandon_stale"): _nothing_to_keep,
     ("maintenance", "0002_default_categories"): categories_ensure,
+    ("maintenance", "0005_preventive_category"): preventive_category_ensure,
     # The move-in tallies' triggers and first count: after a flush, a recount (of nothing, on
     # PostgreSQL, whose flush truncates them; SQLite's flush fires the triggers).
     ("apartments", "0008_move_in_tally_triggers"): tally_recount,

@@ -85,9 +85,7 @@ def test_the_preview_and_a_desk_of_one_building_skip_it_too(campus, first):
     assert proposed_room(resident, building=first) == ready
 
 
-def test_a_building_whose_free_beds_are_all_not_ready_falls_back_to_the_next(
-    campus, first, second
-):
+def test_a_building_whose_free_beds_are_all_not_ready_falls_back_to_the_next(campus, first, second):
     # Given the first building's only room is not ready: its tallies still count free beds,
     # so the tallies name it first
     room(first, "101", ready=False)

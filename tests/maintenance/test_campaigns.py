@@ -11,7 +11,6 @@ from logistics.models import AuditEvent
 from maintenance import campaigns, services
 from maintenance.models import Campaign, RoomTask, Ticket
 from tests import factories as f
-from tests.maintenance.campaign_data import electrician, rooms, s01, s02, worker  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

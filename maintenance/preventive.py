@@ -212,3 +212,69 @@ def schedule_summaries(schedules: QuerySet[Schedule]) -> QuerySet[Schedule]:
         jobs_done=Count("tickets", filter=done),
         jobs_open=Count("tickets", filter=Q(tickets__status__in=Ticket.OPEN)),
     )
+
+
+# --- Writes ---------------------------------------------------------------------------------------
+
+
+def schedule_create(
+    *,
+    actor,
+    campus,
+    name: str,
+    tasks: str,
+    unit: str,
+    every: int,
+    next_due: date,
+    room=None,
+    area=None,
+    asset_type=None,
+    fixed_dates=(),
+    category=None,
+    owner=None,
+) -> Schedule:
+    """A new schedule, owned by `owner` (default the actor), due first on `next_due`."""
+    from django.db import transaction
+
+    from logistics.services import audit_record
+    from maintenance.reference import preventive_category_ensure
+    from maintenance.selectors import may_dispatch_campus
+
+    if not may_dispatch_campus(actor, campus.pk):
+        raise ScheduleInvalid(_("You cannot plan maintenance on this campus."), "campus")
+    name = (name or "").strip()[:100]
+    tasks = (tasks or "").strip()
+    if not name:
+        raise ScheduleInvalid(_("Give the schedule a name."), "name")
+    if not tasks:
+        raise ScheduleInvalid(_("Write the task list."), "tasks")
+    if (room is None) == (area is None):
+        raise ScheduleInvalid(_("Choose a room or a public area."), "room")
+    place_campus = room.building.campus_id if room is not None else area.campus_id
+    if place_campus != campus.pk:
+        raise ScheduleInvalid(_("Choose a place on this campus."), "room")
+    if unit not in Schedule.Unit.values:
+        raise ScheduleInvalid(_("Choose how it recurs."), "unit")
+    dates = clean_fixed_dates(fixed_dates) if unit == Schedule.Unit.FIXED else []
+    if unit == Schedule.Unit.FIXED and not dates:
+        raise ScheduleInvalid(_("Give at least one date (MM-DD)."), "fixed_dates")
+    if not every or int(every) < 1:
+        raise ScheduleInvalid(_("Every must be at least 1."), "every")
+    with transaction.atomic():
+        schedule = Schedule.objects.create(
+            campus=campus,
+            name=name,
+            tasks=tasks,
+            unit=unit,
+            every=int(every),
+            fixed_dates=dates,
+            next_due=next_due,
+            room=room,
+            area=area,
+            building=room.building if room is not None else area.building,
+            asset_type=asset_type,
+            category=category or preventive_category_ensure(),
+            owner=owner or actor,
+        )
+        audit_record(actor=actor, action="schedule.create", target=schedule)
+    return schedule

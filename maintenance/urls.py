@@ -7,6 +7,7 @@ from maintenance.views import (
     jobs,
     my_repairs,
     places,
+    planned,
     reports,
     stores,
     ticket,
@@ -76,4 +77,9 @@ urlpatterns = [
     ),
     path("campaigns/rooms/<int:pk>/", campaigns.room_task, name="room_task"),
     path("campaigns/rooms/<int:pk>/fault/", campaigns.room_fault, name="room_fault"),
+    # planned: preventive schedules and the planned-against-reactive report
+    path("schedules/", planned.schedules, name="schedules"),
+    path("schedules/new/", planned.schedule_new, name="schedule_new"),
+    path("schedules/<int:pk>/", planned.schedule, name="schedule"),
+    path("reports/planned/", planned.planned_report, name="planned_report"),
 ]

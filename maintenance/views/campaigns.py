@@ -28,7 +28,7 @@ from logistics.access import ALL, is_staff_member
 from logistics.models import Campus
 from logistics.spreadsheets import XlsxWriter
 from logistics.uploads import PhotoField
-from maintenance import campaigns, services
+from maintenance import campaigns, planned_reports, services
 from maintenance.models import Category
 
 STATE_LABELS = {
@@ -164,15 +164,17 @@ def campaign_new(request):
 def campaign(request, pk: int):
     """A campaign's board: per building, rooms ready / in progress / blocked / not started."""
     found = campaigns.campaign_get(request.user, pk)
-    return render(
-        request,
-        "maintenance/campaign_board.html",
-        {
-            "campaign": found,
-            "board": campaigns.board(request.user, found),
-            "may_manage": campaigns.may_manage(request.user, found.campus_id),
-        },
-    )
+    may_manage = campaigns.may_manage(request.user, found.campus_id)
+    context = {
+        "campaign": found,
+        "board": campaigns.board(request.user, found),
+        "may_manage": may_manage,
+    }
+    if may_manage:
+        # The campaign's cost and effort: labour and materials of its repair tickets.
+        context["costs"] = planned_reports.totals_of(found.tickets.all())
+        context["per_technician"] = planned_reports.per_technician_of(found.tickets.all())
+    return render(request, "maintenance/campaign_board.html", context)
 
 
 @require_GET

@@ -154,7 +154,7 @@ def campaign_new(request):
         except services.RepairError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            messages.success(request, _("The campaign has started: its rooms are listed below."))
+            messages.success(request, _("The campaign has started: its rooms are not ready until their checklist is done."))
             return redirect("maintenance:campaign", campaign.pk)
     return render(request, "maintenance/campaign_form.html", {"form": form})
 

@@ -1,12 +1,12 @@
 """Readiness campaigns and the readiness board (maintenance.campaigns holds the rules).
 
-- /maintenance/readiness/ — the open campaigns by campus with their totals and forecast (the
+- /repairs/readiness/ — the open campaigns by campus with their totals and forecast (the
   move-in dashboard links here);
-- /maintenance/campaigns/new/ — a manager starts one;
-- /maintenance/campaigns/<id>/ — its board per building, Excel, close;
-- /maintenance/campaigns/<id>/buildings/<id>/ — a building's rooms with their state and the
+- /repairs/campaigns/new/ — a manager starts one;
+- /repairs/campaigns/<id>/ — its board per building, Excel, close;
+- /repairs/campaigns/<id>/buildings/<id>/ — a building's rooms with their state and the
   tickets blocking them: the drill-down, and the service worker's room list on a phone;
-- /maintenance/campaigns/rooms/<task>/ — one room's checklist, and a fault found there.
+- /repairs/campaigns/rooms/<task>/ — one room's checklist, and a fault found there.
 
 What the caller may not see answers 404; every change is a POST to a service.
 """
@@ -154,7 +154,12 @@ def campaign_new(request):
         except services.RepairError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            messages.success(request, _("The campaign has started: its rooms are not ready until their checklist is done."))
+            messages.success(
+                request,
+                _(
+                    "The campaign has started: its rooms are not ready until their checklist is done."
+                ),
+            )
             return redirect("maintenance:campaign", campaign.pk)
     return render(request, "maintenance/campaign_form.html", {"form": form})
 

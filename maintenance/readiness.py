@@ -6,8 +6,8 @@ A room is ready when its checklist in every open campaign that covers it is done
 open repair ticket (of any origin). The flag changes only when one of those does, so the
 callers are few: a room task recorded (maintenance.campaigns), and a ticket opening or leaving
 the open states (maintenance.services: filing, finishing, cancelling, merging, reopening).
-Each call is one UPDATE, however many rooms. Rooms no open campaign covers are left alone:
-the flag is the campaigns' business only.
+Each call is a fixed number of statements, however many rooms. Rooms no open campaign covers
+are left alone: the flag is the campaigns' business only.
 """
 
 from __future__ import annotations
@@ -38,9 +38,13 @@ def rooms_refresh(room_ids: Iterable[int]) -> int:
     """Set the flag of these rooms (those an open campaign covers) from their tasks and
     tickets: ready exactly when no open campaign's task of theirs is unfinished and no ticket
     of theirs is open. Two UPDATEs."""
-    room_ids = list(room_ids)
+    room_ids = sorted(set(room_ids))
     if not room_ids:
         return 0
+    # The rooms' rows locked first (in id order), so that a worker ticking the last item and a
+    # technician finishing the last repair of one room at the same instant are serialised: the
+    # second sees the first's commit, and the room does not stay "not ready" by a race.
+    list(Room.objects.select_for_update().filter(pk__in=room_ids).order_by("pk").values("pk"))
     unfinished = RoomTask.objects.filter(
         room_id=OuterRef("pk"), campaign__status=Campaign.Status.OPEN
     ).exclude(status=RoomTask.Status.DONE)

@@ -157,7 +157,8 @@ def campaign_new(request):
             messages.success(
                 request,
                 _(
-                    "The campaign has started: its rooms are not ready until their checklist is done."
+                    "The campaign has started: its rooms are not ready until their checklist "
+                    "is done."
                 ),
             )
             return redirect("maintenance:campaign", campaign.pk)

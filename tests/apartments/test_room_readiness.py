@@ -113,3 +113,52 @@ def test_a_manager_can_still_choose_a_bed_in_a_room_not_ready(campus, first, man
     # Then the resident has that bed
     assert stay.bed_id == bed.pk
     assert stay.status == stay.Status.ACTIVE
+
+
+def test_the_desk_page_proposes_the_ready_room_and_confirms_a_chosen_bed(client, campus, first):
+    from django.urls import reverse
+
+    from apartments.models import BuildingAssignment, Stay
+
+    # Given the first building's desk, its room 101 not ready and 102 ready
+    not_ready = room(first, "101", ready=False)
+    room(first, "102")
+    manager = user_with_role(Role.DORM_MANAGER)
+    BuildingAssignment.objects.create(building=first, user=manager, role=Role.DORM_MANAGER)
+    client.force_login(manager)
+    resident = ResidentFactory(campus=campus, gender=Gender.MALE)
+    # When the desk looks the resident up, the bed proposed is in 102
+    lookup = client.get(
+        reverse("apartments:desk_lookup", args=[first.pk]), {"student_id": resident.student_id}
+    )
+    assert "S01-102" in lookup.content.decode()
+    assert "S01-101" not in lookup.content.decode()
+    # When the manager confirms a bed of 101 instead (the override: a bed named)
+    bed = not_ready.beds.order_by("number").first()
+    client.post(
+        reverse("apartments:desk_checkin", args=[first.pk]),
+        {"student_id": resident.student_id, "bed": bed.pk, "key_issued": "on"},
+    )
+    # Then the resident has that bed
+    assert Stay.objects.get(resident=resident, status=Stay.Status.ACTIVE).bed_id == bed.pk
+
+
+def test_the_api_checks_in_to_a_named_bed_of_a_room_not_ready(campus, first, manager):
+    from rest_framework.test import APIClient
+
+    not_ready = room(first, "101", ready=False)
+    bed = not_ready.beds.order_by("number").first()
+    resident = ResidentFactory(campus=campus, gender=Gender.MALE)
+    api = APIClient()
+    api.force_authenticate(manager)
+    # Without a bed: no ready room, no free bed
+    refused = api.post("/api/v1/check-ins/", {"student_id": resident.student_id}, format="json")
+    assert refused.status_code == 409
+    # With the bed named: checked in
+    response = api.post(
+        "/api/v1/check-ins/", {"student_id": resident.student_id, "bed": bed.pk}, format="json"
+    )
+    assert response.status_code == 201
+    from apartments.models import Stay
+
+    assert Stay.objects.get(resident=resident, status=Stay.Status.ACTIVE).bed_id == bed.pk

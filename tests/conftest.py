@@ -37,6 +37,8 @@ REFERENCE_DATA = {
     # PostgreSQL, whose flush truncates them; SQLite's flush fires the triggers).
     ("apartments", "0008_move_in_tally_triggers"): tally_recount,
     ("apartments", "0010_arrival_tallies"): tally_recount,
+    # Reinstalls the tallies' triggers around a column added to rooms (SQLite): nothing to keep.
+    ("apartments", "0016_room_ready"): _nothing_to_keep,
 }
 
 

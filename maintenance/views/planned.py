@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from apartments.models import Room
+from apartments.models import AssetType, Room
 from logistics.access import ALL
 from logistics.models import Campus
 from maintenance import planned_reports, preventive
@@ -58,6 +58,12 @@ class ScheduleForm(forms.Form):
         help_text=gettext_lazy("Building and room, e.g. S01-101; or choose a public area."),
     )
     area = forms.TypedChoiceField(label=gettext_lazy("Public area"), coerce=int, required=False)
+    asset_type = forms.ModelChoiceField(
+        label=gettext_lazy("Asset type"),
+        queryset=AssetType.objects.order_by("code"),
+        required=False,
+        help_text=gettext_lazy("What the schedule maintains, e.g. water heaters."),
+    )
     tasks = forms.CharField(
         label=gettext_lazy("Task list"),
         help_text=gettext_lazy("One task a line."),
@@ -132,6 +138,7 @@ def schedule_new(request, scope):
                 room=data["room_obj"],
                 area=data["area_obj"],
                 fixed_dates=(data["fixed_dates"] or "").replace("，", ",").split(","),
+                asset_type=data.get("asset_type"),
             )
         except preventive.ScheduleInvalid as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)

@@ -14,6 +14,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_dispatcher_creates_a_schedule_for_a_room(client, dispatcher, campus, room):
+    from apartments.models import AssetType
+
+    heaters = AssetType.objects.create(
+        code="heater", name="热水器", repair_cost="50.00", replacement_cost="800.00"
+    )
     client.force_login(dispatcher)
     response = client.post(
         reverse("maintenance:schedule_new"),
@@ -25,9 +30,11 @@ def test_a_dispatcher_creates_a_schedule_for_a_room(client, dispatcher, campus, 
             "unit": "months",
             "every": 6,
             "next_due": "2026-07-01",
+            "asset_type": heaters.pk,
         },
     )
     schedule = Schedule.objects.get()
+    assert schedule.asset_type == heaters
     assert response.status_code == 302
     assert (schedule.room, schedule.owner, schedule.category.code) == (
         room,

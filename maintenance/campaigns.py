@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 from apartments.models import Building, BuildingAssignment, Room
 from apartments.selectors import apartment_head_campuses, visibility_of
 from apartments.services import rooms_set_ready
-from logistics.access import ALL
-from logistics.models import Campus, User
+from logistics.access import ALL, has_role
+from logistics.models import Campus, Role, User
 from logistics.services import audit_record
 from maintenance import readiness, services
 from maintenance.models import Campaign, Category, RoomTask, Technician, Ticket
@@ -90,9 +90,13 @@ def workable_tasks(user) -> QuerySet[RoomTask]:
     else:
         if scope:
             allowed |= Q(campaign__campus_id__in=scope)
-        allowed |= Q(
-            building_id__in=BuildingAssignment.objects.filter(user_id=user.pk).values("building_id")
-        )
+        if has_role(user, Role.DORM_MANAGER, Role.SHIFT_LEAD):
+            # (an assignment counts while its holder keeps the role, as at the desk)
+            allowed |= Q(
+                building_id__in=BuildingAssignment.objects.filter(user_id=user.pk).values(
+                    "building_id"
+                )
+            )
         allowed |= Q(
             campaign__campus_id__in=Technician.objects.filter(
                 user_id=user.pk, is_active=True
@@ -115,13 +119,14 @@ def visible_buildings_q(user, prefix: str = "building") -> Q:
         allowed |= Q(
             **{f"{prefix}_id__in": Building.objects.filter(visibility.building_q()).values("pk")}
         )
-    allowed |= Q(
-        **{
-            f"{prefix}_id__in": BuildingAssignment.objects.filter(user_id=user.pk).values(
-                "building_id"
-            )
-        }
-    )
+    if has_role(user, Role.DORM_MANAGER, Role.SHIFT_LEAD):
+        allowed |= Q(
+            **{
+                f"{prefix}_id__in": BuildingAssignment.objects.filter(user_id=user.pk).values(
+                    "building_id"
+                )
+            }
+        )
     allowed |= Q(
         **{
             f"{prefix}_id__in": Building.objects.filter(

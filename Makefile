@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test test-serial e2e lint format messages check-deploy migrate seed bench bench-lists bench-conn bench-move-in bench-safety bench-surveys clean
+.PHONY: run test test-serial e2e lint format messages check-deploy migrate seed bench bench-lists bench-conn bench-move-in bench-safety bench-surveys bench-preventive clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is required")'
@@ -100,6 +100,11 @@ bench-safety: $(VENV)/.installed
 # PostgreSQL; drops and recreates its own database (logistics_bench_surveys).
 bench-surveys: $(VENV)/.installed
 	$(PY) bench/surveys.py
+
+# The nightly preventive-maintenance job at 20,000 rooms and 2,000 schedules (and a tenth):
+# the same queries a batch at both sizes. Drops and recreates logistics_bench_preventive.
+bench-preventive: $(VENV)/.installed
+	$(PY) bench/preventive.py
 
 bench-conn: $(VENV)/.installed
 	bash bench/conn_reuse/run.sh

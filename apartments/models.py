@@ -109,6 +109,12 @@ class Room(models.Model):
         _("gender"), max_length=1, choices=GenderPolicy.choices, default=GenderPolicy.MIXED
     )
     capacity = models.PositiveSmallIntegerField(_("beds"))
+    # Ready for residents (docs/decisions.md, "Room readiness"): a readiness campaign of the
+    # maintenance app clears it for the rooms it covers and sets it again when a room's
+    # checklist is done and it has no open repair, through apartments.services.rooms_set_ready
+    # (apartments never imports maintenance). The desk proposes only ready rooms
+    # (selectors.beds_free_for); a manager can still give a bed in any room by choosing it.
+    ready = models.BooleanField(_("ready for residents"), default=True)
 
     class Meta:
         ordering = ["building", "floor", "number"]

@@ -209,7 +209,8 @@ def beds_free_for(
     gender policy admit them (mixed admits anyone); the building houses their category (an
     empty list: every category); and the room is a dormitory, or for staff a staff apartment
     (preferred) or a dormitory. In a mixed room nobody is proposed next to someone of another
-    gender. Accessible and guest rooms are given out by hand, never proposed.
+    gender. Accessible and guest rooms are given out by hand, never proposed, and so are the
+    beds of rooms not ready (Room.ready).
 
     `mixed_rooms=False` leaves mixed rooms out, for beds known to have none: the same beds,
     and without the mixed rooms' condition PostgreSQL walks one building's beds by index
@@ -226,6 +227,9 @@ def beds_free_for(
     room_genders = [gender, GenderPolicy.MIXED] if mixed_rooms else [gender]
     beds = beds.filter(
         room__building__campus_id=resident.campus_id,
+        # A room a readiness campaign has not finished (apartments.services.rooms_set_ready)
+        # is never proposed; the desk can still give one of its beds by choosing it.
+        room__ready=True,
         room__gender__in=room_genders,
         room__building__gender_policy__in=[gender, GenderPolicy.MIXED],
         room__kind__in=kinds,

@@ -24,6 +24,7 @@ from apartments.models import (
     KitCheck,
     KitType,
     Resident,
+    Room,
     Stay,
 )
 from logistics.errors import ServiceError
@@ -490,3 +491,17 @@ def kit_check_building(
         changes={"kit_type": kit_type.code, "floor": floor, "beds": len(bed_ids)},
     )
     return len(bed_ids)
+
+
+# --- Room readiness ------------------------------------------------------------------------------
+
+
+def rooms_set_ready(*, rooms: QuerySet[Room] | list[int], ready: bool) -> int:
+    """Mark rooms ready for residents, or not (Room.ready): the only writer of the flag. The
+    maintenance app's readiness campaigns call it (the apartments app never imports theirs),
+    with ids or a queryset of rooms (which may filter through maintenance's relations). One
+    UPDATE, of the rooms whose flag changes; returns how many. Runs in the caller's
+    transaction."""
+    if not isinstance(rooms, QuerySet):
+        rooms = Room.objects.filter(pk__in=list(rooms))
+    return rooms.exclude(ready=ready).update(ready=ready)

@@ -7,9 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from logistics.admin import ReadOnlyAdmin
 from maintenance.models import (
+    Campaign,
     Category,
     Material,
     PublicArea,
+    RoomTask,
+    Schedule,
     Stock,
     StockMovement,
     Technician,
@@ -158,3 +161,29 @@ class StockMovementAdmin(ReadOnlyAdmin):
     search_fields = ["stock__material__code", "stock__material__name", "reason", "=ticket__id"]
     list_select_related = ["stock__material", "stock__storeroom", "ticket", "by"]
     date_hierarchy = "at"
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ReadOnlyAdmin):
+    """Campaigns are started and closed on their pages (maintenance.campaigns), which keep the
+    rooms' readiness; here they are only looked at."""
+
+    list_display = ["name", "campus", "move_in_date", "status", "created_at"]
+    list_filter = ["status", "campus"]
+    list_select_related = ["campus"]
+
+
+@admin.register(RoomTask)
+class RoomTaskAdmin(ReadOnlyAdmin):
+    list_display = ["campaign", "building", "room", "status", "done_at"]
+    list_filter = ["status"]
+    list_select_related = ["campaign", "building", "room__building"]
+
+
+@admin.register(Schedule)
+class ScheduleAdmin(admin.ModelAdmin):
+    list_display = ["name", "campus", "unit", "every", "next_due", "owner", "is_active"]
+    list_filter = ["is_active", "unit", "campus"]
+    search_fields = ["name"]
+    list_select_related = ["campus", "owner"]
+    raw_id_fields = ["building", "room", "area", "owner", "asset_type"]

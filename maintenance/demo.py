@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from logistics.demo import DEMO_PASSWORD, demo_seeder
 from logistics.models import Campus, Department, Role, RoleGrant, User
@@ -309,3 +310,92 @@ def _backdate(ticket, ago: timedelta) -> None:
     StockMovement.objects.filter(ticket=ticket).update(at=F("at") - ago)
     url = reverse("maintenance:ticket_detail", args=[ticket.pk])
     Notification.objects.filter(url=url).update(created_at=F("created_at") - ago)
+
+
+# --- Planned maintenance and room readiness (issue 17) ------------------------------------------
+
+CAMPAIGN_NAME = "2026年暑期整修保洁"
+CAMPAIGN_BUILDING = "S02"  # the demo shift lead's building (with S01, left alone for the desk)
+CAMPAIGN_CHECKLIST = [
+    "门窗、灯具、水电设施检查维修 / Fittings checked and repaired",
+    "室内外清洁 / Cleaned inside and out",
+    "床上用品到位 / Bedding kits in place",
+    "资产清单核对 / Asset list matches",
+]
+LAMP_FAULT = "台灯不亮，灯座松动。"
+# (name, area suffix or None for rooms, unit, every, fixed dates)
+SCHEDULES = [
+    ("热水器除垢保养", "WATER", "months", 6, []),
+    ("灭火器月检", "LOBBY", "months", 1, []),
+    ("洗衣房设备年检", "LAUNDRY", "fixed", 1, ["07-15"]),
+]
+
+
+@demo_seeder(order=45)
+@transaction.atomic
+def seed_planned(log):
+    """A summer campaign half done on S02 (one room blocked by a broken lamp), and preventive
+    schedules for the water heaters, the fire extinguishers and the laundry."""
+    from apartments.models import Building
+    from maintenance import campaigns, preventive
+    from maintenance.models import Campaign, PublicArea, RoomTask, Schedule
+    from maintenance.reference import categories_ensure
+
+    dispatcher = User.objects.filter(username="dispatcher").first()
+    worker = User.objects.filter(username="shiftlead").first()
+    building = Building.objects.filter(code=CAMPAIGN_BUILDING).select_related("campus").first()
+    if dispatcher is None or worker is None or building is None:
+        log("maintenance: no planned work (the demo staff or S02 is missing)")
+        return
+    today = timezone.localdate()
+    if not Campaign.objects.filter(name=CAMPAIGN_NAME).exists():
+        campaign = campaigns.campaign_start(
+            actor=dispatcher,
+            campus=building.campus,
+            name=CAMPAIGN_NAME,
+            buildings=[building],
+            checklist=CAMPAIGN_CHECKLIST,
+            move_in_date=today + timedelta(days=21),
+        )
+        tasks = list(
+            RoomTask.objects.filter(campaign=campaign).order_by("room__floor", "room__number")
+        )
+        everything = list(range(len(CAMPAIGN_CHECKLIST)))
+        half = len(tasks) // 2
+        for task in tasks[:half]:
+            campaigns.room_task_record(actor=worker, task=task, done_items=everything)
+        for task in tasks[half : half + 6]:
+            campaigns.room_task_record(actor=worker, task=task, done_items=everything[:2])
+        if tasks:
+            campaigns.room_fault_report(
+                actor=worker,
+                task=tasks[half],
+                category=categories_ensure()["electrical"],
+                description=LAMP_FAULT,
+            )
+        # Spread the finished rooms over the last week, for the forecast's pace.
+        for n, task in enumerate(tasks[:half]):
+            RoomTask.objects.filter(pk=task.pk).update(
+                done_at=timezone.now() - timedelta(days=n % 7)
+            )
+        log(f"maintenance: campaign {CAMPAIGN_NAME}: {half} of {len(tasks)} rooms done")
+    made = 0
+    for name, suffix, unit, every, fixed in SCHEDULES:
+        if Schedule.objects.filter(name=name).exists():
+            continue
+        area = PublicArea.objects.filter(code=f"S01-{suffix}").first()
+        if area is None:
+            continue
+        preventive.schedule_create(
+            actor=dispatcher,
+            campus=area.campus,
+            name=name,
+            tasks="检查\n保养\n记录",
+            unit=unit,
+            every=every,
+            fixed_dates=fixed,
+            next_due=today + timedelta(days=3 + made),
+            area=area,
+        )
+        made += 1
+    log(f"maintenance: {made} preventive schedules made" if made else "maintenance: schedules kept")

@@ -8,9 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from logistics.nightly import JobContext, nightly_job
-from maintenance import services
+from maintenance import preventive, services
 
 BATCH = 1000
+# Schedules a batch of the preventive job (a few dates each at most, usually one).
+PREVENTIVE_BATCH = 500
 
 
 def end_of_day(for_date: date) -> datetime:
@@ -41,4 +43,23 @@ def auto_confirm(run: JobContext) -> None:
         services.tickets_due_for_auto_confirm(now),
         lambda ids: services.auto_confirm_tickets(ids, now=now),
         size=BATCH,
+    )
+
+
+@nightly_job(
+    "maintenance.preventive",
+    description=_(
+        "Files the jobs of the preventive schedules that fall due, as tickets in the repair "
+        "queue: one per schedule and due date, missed nights included."
+    ),
+    time_limit=timedelta(minutes=30),
+)
+def preventive_jobs(run: JobContext) -> None:
+    """Generate every job due by the run's date (maintenance.preventive.generate), in committed
+    batches of schedules. A date done twice generates nothing the second time: the schedules
+    have moved on, and the database refuses a second ticket for a schedule and date."""
+    run.each_batch(
+        preventive.due_schedules(run.for_date),
+        lambda ids: preventive.generate(ids, for_date=run.for_date),
+        size=PREVENTIVE_BATCH,
     )

@@ -174,6 +174,26 @@ class Ticket(models.Model):
         related_name="assigned_tickets",
         verbose_name=_("technician"),
     )
+    # Planned work (docs/maintenance.md, "Planned maintenance and room readiness"): a fault
+    # found by a readiness campaign, or a job a preventive schedule generated for a due date
+    # (one per schedule and date: ticket_one_per_due_date). Neither: a reactive repair.
+    campaign = models.ForeignKey(
+        "maintenance.Campaign",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("readiness campaign"),
+    )
+    schedule = models.ForeignKey(
+        "maintenance.Schedule",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("preventive schedule"),
+    )
+    due_on = models.DateField(_("due on"), null=True, blank=True)
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -250,6 +270,18 @@ class Ticket(models.Model):
                 condition=Q(complete_by__gte=F("respond_by")),
                 name="ticket_deadlines_ordered",
             ),
+            # A preventive schedule's job for one due date exists once, however often (or
+            # however concurrently) the nightly generation runs: it inserts ON CONFLICT DO
+            # NOTHING against this.
+            models.UniqueConstraint(
+                fields=["schedule", "due_on"],
+                condition=Q(schedule__isnull=False),
+                name="ticket_one_per_due_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(schedule__isnull=True) | Q(due_on__isnull=False),
+                name="ticket_schedule_has_due_date",
+            ),
         ]
         indexes = [
             models.Index(fields=["campus", "status"], name="ticket_campus_status_idx"),
@@ -270,6 +302,12 @@ class Ticket(models.Model):
                 condition=Q(status__in=["submitted", "assigned", "in_progress"]),
                 name="ticket_queue_all_idx",
             ),
+            # The readiness board's "blocked": open tickets of a campaign's rooms.
+            models.Index(
+                fields=["campaign", "room"],
+                condition=Q(campaign__isnull=False),
+                name="ticket_campaign_idx",
+            ),
             models.Index(
                 fields=["follow_up_needed"],
                 condition=Q(follow_up_needed=True),
@@ -287,6 +325,11 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+    @property
+    def is_planned(self) -> bool:
+        """Planned work (a campaign's or a schedule's) rather than a reactive repair."""
+        return self.campaign_id is not None or self.schedule_id is not None
 
     @property
     def place(self):
@@ -497,3 +540,197 @@ class StockMovement(models.Model):
     @property
     def value(self):
         return self.quantity * self.unit_cost
+
+
+# --- Planned maintenance and room readiness ------------------------------------------------
+
+
+class Campaign(models.Model):
+    """A batch of room work before a date (整修保洁, the holiday readiness campaign): the
+    buildings it covers, the checklist every room goes through, and the move-in date the
+    readiness board forecasts against. Starting it creates a RoomTask per room and marks those
+    rooms not ready (maintenance.readiness)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Under way")
+        CLOSED = "closed", _("Closed")
+
+    campus = models.ForeignKey(
+        Campus, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("campus")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    buildings = models.ManyToManyField(
+        "apartments.Building", related_name="campaigns", verbose_name=_("buildings")
+    )
+    # The room checklist: a list of short texts, in the words of the manager who wrote it.
+    checklist = models.JSONField(_("checklist"), default=list)
+    move_in_date = models.DateField(_("move-in date"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("readiness campaign")
+        verbose_name_plural = _("readiness campaigns")
+
+    def __str__(self):
+        return self.name
+
+
+class RoomTask(models.Model):
+    """One room's checklist in a campaign. `done_items` holds the indexes of the checklist
+    items ticked; the task is done when every item is. The room is ready when its task is done
+    and it has no open repair (maintenance.readiness.state)."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Checklist done")
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("campaign")
+    )
+    room = models.ForeignKey(
+        "apartments.Room",
+        on_delete=models.CASCADE,
+        related_name="campaign_tasks",
+        verbose_name=_("room"),
+    )
+    # The room's building, kept here so the board groups without joining rooms.
+    building = models.ForeignKey(
+        "apartments.Building",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("building"),
+    )
+    done_items = models.JSONField(_("items done"), default=list)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last worked by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "building", "room"]
+        verbose_name = _("room task")
+        verbose_name_plural = _("room tasks")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "room"], name="roomtask_unique_room"),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "building", "status"], name="roomtask_board_idx"),
+            # The pace of the forecast: tasks done per day.
+            models.Index(fields=["campaign", "done_at"], name="roomtask_done_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id}:{self.room_id}"
+
+
+class Schedule(models.Model):
+    """A preventive maintenance schedule (计划维护): a task list for one place — a room, or a
+    public area standing for a building system (a pump room, a lift, a roof) — and when it
+    recurs. The nightly job (maintenance.preventive) files a ticket for each due date, with the
+    schedule's category and owner as its reporter, and moves `next_due` on."""
+
+    class Unit(models.TextChoices):
+        DAYS = "days", _("Every N days")
+        WEEKS = "weeks", _("Every N weeks")
+        MONTHS = "months", _("Every N months")
+        FIXED = "fixed", _("On fixed dates each year")
+
+    campus = models.ForeignKey(
+        Campus, on_delete=models.PROTECT, related_name="schedules", verbose_name=_("campus")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    asset_type = models.ForeignKey(
+        "apartments.AssetType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="schedules",
+        verbose_name=_("asset type"),
+    )
+    building = models.ForeignKey(
+        "apartments.Building",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="schedules",
+        verbose_name=_("building"),
+    )
+    room = models.ForeignKey(
+        "apartments.Room",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="schedules",
+        verbose_name=_("room"),
+    )
+    area = models.ForeignKey(
+        PublicArea,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="schedules",
+        verbose_name=_("public area"),
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="schedules", verbose_name=_("category")
+    )
+    tasks = models.TextField(_("task list"), help_text=_("One task a line."))
+    unit = models.CharField(_("recurrence"), max_length=10, choices=Unit.choices)
+    every = models.PositiveSmallIntegerField(_("every"), default=1)
+    # For Unit.FIXED: ["07-15", "12-20"] (month-day, every year).
+    fixed_dates = models.JSONField(_("fixed dates"), default=list, blank=True)
+    next_due = models.DateField(_("next due"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owner"),
+        help_text=_("Files the generated jobs (their reporter) and confirms them."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["campus", "name"]
+        verbose_name = _("preventive schedule")
+        verbose_name_plural = _("preventive schedules")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(room__isnull=False) & Q(area__isnull=True))
+                | (Q(room__isnull=True) & Q(area__isnull=False)),
+                name="schedule_one_place",
+            ),
+            models.CheckConstraint(condition=Q(every__gte=1), name="schedule_every_positive"),
+        ]
+        indexes = [
+            # The nightly generation: active schedules due by the run's date.
+            models.Index(
+                fields=["next_due", "id"],
+                condition=Q(is_active=True),
+                name="schedule_due_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -35,3 +35,27 @@ def categories_ensure():
             },
         )
     return categories
+
+
+# The category of the jobs preventive schedules generate (migration 0005 keeps its own copy):
+# inactive, so people cannot file under it; only schedules do.
+PREVENTIVE = ("preventive", "计划维护", "Preventive maintenance", 3 * 24 * 60, 7 * 24)
+
+
+def preventive_category_ensure():
+    """The preventive-maintenance category, created if missing."""
+    from maintenance.models import Category
+
+    code, name, name_en, response, completion = PREVENTIVE
+    category, _ = Category.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "name_en": name_en,
+            "response_minutes": response,
+            "completion_hours": completion,
+            "position": 90,
+            "is_active": False,
+        },
+    )
+    return category

@@ -29,7 +29,9 @@ from logistics.notifications import notify
 from logistics.services import audit_event, audit_record
 from logistics.uploads import photo_create
 from maintenance import notifications as messages
+from maintenance import readiness
 from maintenance.models import (
+    Campaign,
     Category,
     PublicArea,
     Technician,
@@ -149,9 +151,13 @@ def ticket_file(
     available_times: str = "",
     contact_phone: str = "",
     photos: Iterable = (),
+    campaign: Campaign | None = None,
 ) -> Ticket:
     """File a repair request. `room` defaults to the reporter's own room when neither a room
-    nor an area is given. Photos are uploaded files, checked by content (logistics.uploads)."""
+    nor an area is given. Photos are uploaded files, checked by content (logistics.uploads).
+
+    `campaign`: a fault found by a readiness campaign's room check (maintenance.campaigns,
+    which has checked that the reporter works the room); the ticket is linked to it."""
     description = (description or "").strip()
     if not description:
         raise RepairInvalid(_("Describe the fault."), field="description")
@@ -169,7 +175,7 @@ def ticket_file(
     if len(photos) > MAX_PHOTOS:
         raise RepairInvalid(_("Attach at most %(n)s photos.") % {"n": MAX_PHOTOS}, field="photos")
     own_room = room is None and area is None
-    if not own_room:
+    if not own_room and campaign is None:
         problem = place_problem(reporter, room=room, area=area)
         if problem:
             raise RepairInvalid(problem, field="room" if room is not None else "area")
@@ -216,7 +222,9 @@ def ticket_file(
             % {"number": Ticket(pk=mine["duplicate"]).number},
             field="category",
         )
-    if mine["under_way"] >= MAX_OPEN_PER_REPORTER:
+    # Staff working a campaign find many faults in a day; the cap is against a flood of
+    # residents' requests.
+    if campaign is None and mine["under_way"] >= MAX_OPEN_PER_REPORTER:
         raise RepairError(
             _("You have %(n)s repair requests under way; wait until some are done.")
             % {"n": MAX_OPEN_PER_REPORTER}
@@ -232,9 +240,13 @@ def ticket_file(
         available_times=available_times,
         contact_phone=contact_phone,
         reporter=reporter,
+        campaign=campaign,
         respond_by=now + timedelta(minutes=category.response_minutes),
         complete_by=now + timedelta(hours=category.completion_hours),
     )
+    if room_id is not None:
+        # A room a readiness campaign covers is not ready while it has an open repair.
+        readiness.rooms_blocked([room_id])
     if room is not None:  # the caller's objects, so reading them needs no query
         ticket.room = room
         ticket.building = room.building
@@ -378,6 +390,8 @@ def ticket_merge(*, actor: User, primary: Ticket, duplicates: Iterable[Ticket]) 
         # The duplicate's job, if it had one, is gone (as when a request is cancelled).
         if duplicate.technician_id not in (None, primary.technician_id):
             notify([duplicate.technician], messages.JOB_WITHDRAWN, url="", number=duplicate.number)
+    # A merged duplicate no longer blocks its room (the primary, still open, blocks its own).
+    readiness.rooms_refresh({locked[pk].room_id for pk in ids} - {None})
     return primary
 
 
@@ -401,6 +415,8 @@ def ticket_cancel(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
     ticket.status = Ticket.Status.CANCELLED
     ticket.closed_at = timezone.now()
     ticket.save(update_fields=["status", "closed_at", "updated_at"])
+    if ticket.room_id is not None:
+        readiness.rooms_refresh([ticket.room_id])
     _event(ticket, TicketEvent.Kind.CANCELLED, actor, note=reason)
     audit_record(actor=actor, action="repair.cancel", target=ticket, changes={"reason": reason})
     # The reporter knows; the reporters of requests merged into this one are told in any case.
@@ -479,6 +495,8 @@ def ticket_finish(
     ticket.save(
         update_fields=["status", "finished_at", "labour_minutes", "work_note", "updated_at"]
     )
+    if ticket.room_id is not None:
+        readiness.rooms_refresh([ticket.room_id])
     for upload in photos:
         photo = _photo(actor, upload)
         TicketPhoto.objects.create(ticket=ticket, photo=photo, kind=TicketPhoto.Kind.RESULT)
@@ -594,6 +612,8 @@ def ticket_reopen(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
     ticket.finished_at = None
     ticket.reopened_count += 1
     ticket.save(update_fields=["status", "finished_at", "reopened_count", "updated_at"])
+    if ticket.room_id is not None:
+        readiness.rooms_blocked([ticket.room_id])
     _event(ticket, TicketEvent.Kind.REOPENED, actor, note=reason)
     audit_record(actor=actor, action="repair.reopen", target=ticket, changes={"reason": reason})
     notify(

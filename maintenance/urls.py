@@ -1,11 +1,13 @@
 from django.urls import path
 
 from maintenance.views import (
+    campaigns,
     dispatch,
     filing,
     jobs,
     my_repairs,
     places,
+    planned,
     reports,
     stores,
     ticket,
@@ -62,4 +64,22 @@ urlpatterns = [
     # reports: (routes of maintenance/views/reports.py go here)
     path("reports/", reports.report, name="reports"),
     path("reports/<slug:kind>.xlsx", reports.report_export, name="report_export"),
+    # campaigns: readiness campaigns and the readiness board
+    path("readiness/", campaigns.readiness, name="readiness"),
+    path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
+    path("campaigns/<int:pk>/", campaigns.campaign, name="campaign"),
+    path("campaigns/<int:pk>/board.xlsx", campaigns.campaign_export, name="campaign_export"),
+    path("campaigns/<int:pk>/close/", campaigns.campaign_close, name="campaign_close"),
+    path(
+        "campaigns/<int:pk>/buildings/<int:building_pk>/",
+        campaigns.campaign_building,
+        name="campaign_building",
+    ),
+    path("campaigns/rooms/<int:pk>/", campaigns.room_task, name="room_task"),
+    path("campaigns/rooms/<int:pk>/fault/", campaigns.room_fault, name="room_fault"),
+    # planned: preventive schedules and the planned-against-reactive report
+    path("schedules/", planned.schedules, name="schedules"),
+    path("schedules/new/", planned.schedule_new, name="schedule_new"),
+    path("schedules/<int:pk>/", planned.schedule, name="schedule"),
+    path("reports/planned/", planned.planned_report, name="planned_report"),
 ]

@@ -10,7 +10,7 @@ from django.db.models.signals import post_migrate
 from apartments.tallies import tally_recount
 from logistics.celery import app as celery_app
 from logistics.reference import service_areas_ensure
-from maintenance.reference import categories_ensure
+from maintenance.reference import categories_ensure, preventive_category_ensure
 from quality.survey_reference import survey_templates_ensure
 from tests.factories import PASSWORD
 
@@ -33,6 +33,7 @@ REFERENCE_DATA = {
     # Marks the earlier engine's stale "running" runs abandoned: nothing to restore.
     ("logistics", "0007_jobrun_abandon_stale"): _nothing_to_keep,
     ("maintenance", "0002_default_categories"): categories_ensure,
+    ("maintenance", "0005_preventive_category"): preventive_category_ensure,
     # The move-in tallies' triggers and first count: after a flush, a recount (of nothing, on
     # PostgreSQL, whose flush truncates them; SQLite's flush fires the triggers).
     ("apartments", "0008_move_in_tally_triggers"): tally_recount,
@@ -42,6 +43,8 @@ REFERENCE_DATA = {
     ("quality", "0005_shipped_surveys"): survey_templates_ensure,
     # A trigger, not data: TRUNCATE keeps it.
     ("quality", "0006_published_scorecards_frozen"): _nothing_to_keep,
+    # Reinstalls the tallies' triggers around a column added to rooms (SQLite): nothing to keep.
+    ("apartments", "0017_room_ready"): _nothing_to_keep,
 }
 
 

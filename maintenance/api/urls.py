@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from maintenance.api import views
+from maintenance.api import planned, views
 
 urlpatterns = [
     path("ticket-categories/", views.CategoryList.as_view(), name="api-ticket-categories"),
@@ -14,4 +14,17 @@ urlpatterns = [
     path("tickets/<int:pk>/assign/", views.TicketAssign.as_view(), name="api-ticket-assign"),
     path("tickets/<int:pk>/start/", views.TicketStart.as_view(), name="api-ticket-start"),
     path("tickets/<int:pk>/finish/", views.TicketFinish.as_view(), name="api-ticket-finish"),
+    # Planned work (maintenance.api.planned): a technician's jobs for today, the rooms of
+    # readiness campaigns and their checklists.
+    path("jobs/today/", planned.JobsToday.as_view(), name="api-jobs-today"),
+    path("room-tasks/", planned.RoomTaskList.as_view(), name="api-room-tasks"),
+    path("room-tasks/<int:pk>/", planned.RoomTaskDetail.as_view(), name="api-room-task"),
+    path(
+        "room-tasks/<int:pk>/checklist/",
+        planned.RoomTaskChecklist.as_view(),
+        name="api-room-task-checklist",
+    ),
+    path(
+        "room-tasks/<int:pk>/faults/", planned.RoomTaskFault.as_view(), name="api-room-task-fault"
+    ),
 ]

@@ -9,7 +9,7 @@ from django.db.migrations.operations import RunPython
 from logistics.models import ServiceArea
 from logistics.reference import SERVICE_AREAS
 from maintenance.models import Category
-from maintenance.reference import DEFAULT_CATEGORIES
+from maintenance.reference import DEFAULT_CATEGORIES, PREVENTIVE
 from tests.conftest import REFERENCE_DATA
 
 APPS = {"logistics", "apartments", "maintenance", "dining", "quality"}
@@ -41,7 +41,7 @@ def test_a_flush_restores_the_reference_data():
     call_command("flush", interactive=False, verbosity=0)
     # Then the categories and the service areas are there again
     assert sorted(Category.objects.values_list("code", flat=True)) == sorted(
-        c[0] for c in DEFAULT_CATEGORIES
+        [c[0] for c in DEFAULT_CATEGORIES] + [PREVENTIVE[0]]
     )
     assert sorted(ServiceArea.objects.values_list("code", flat=True)) == sorted(
         a[0] for a in SERVICE_AREAS

@@ -150,7 +150,8 @@ def test_the_list_query_count_does_not_grow(
     # session, user with role grants, the categories with their open requests counted
     with django_assert_num_queries(3):
         response = client.get(LIST)
-    assert response.content.decode().count('data-testid="category-row"') == 8 + extra
+    # the eight defaults and the preventive one (its time limits are edited here too)
+    assert response.content.decode().count('data-testid="category-row"') == 9 + extra
 
 
 # --- Editing -------------------------------------------------------------------------------------

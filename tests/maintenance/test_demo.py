@@ -56,8 +56,9 @@ def test_seed_demo_makes_the_repair_world_once(client):
     assert _counts() == first
     assert dict(Stock.objects.values_list("pk", "balance")) == balances
 
-    # The default categories, three technicians with skills on the dispatcher's campus
-    assert first["Category"] == 8
+    # The default categories (and the preventive one), three technicians with skills on the
+    # dispatcher's campus
+    assert first["Category"] == 9
     roster = Technician.objects.select_related("user", "campus")
     assert {t.user.username for t in roster} == {"technician", "technician2", "technician3"}
     assert {t.campus.code for t in roster} == {"songbei"}

@@ -1,0 +1,266 @@
+"""How long the nightly preventive-maintenance job (`maintenance.preventive`) takes at a large
+university's scale, and how many queries it makes: 300 buildings, 20,000 rooms, 2,000 schedules
+(half on rooms — water heaters —, half on public areas — pumps, extinguishers, lifts), every one
+due by the run's date, a tenth of them daily and three nights behind (caught up: three jobs
+each); and the same at a tenth of that size. Every batch of the job must make the same number of
+queries at both sizes (the bench fails otherwise); the run's total grows only by that count per
+batch of PREVENTIVE_BATCH schedules.
+
+    make bench-preventive                 # both sizes, about a minute
+    .venv/bin/python bench/preventive.py [--scale 1.0 --scale 0.1]
+
+It drops and recreates its own PostgreSQL database for each size (BENCH_PREVENTIVE_DATABASE_URL,
+default postgres://postgres@127.0.0.1:5432/logistics_bench_preventive; the name must start with
+logistics_bench) and uses Redis database 13 (BENCH_PREVENTIVE_REDIS_URL). Never point it at real
+data. A second run of the job for the same date is measured too: it finds nothing due.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+DATABASE_URL = os.environ.get(
+    "BENCH_PREVENTIVE_DATABASE_URL",
+    "postgres://postgres@127.0.0.1:5432/logistics_bench_preventive",
+)
+REDIS_URL = os.environ.get("BENCH_PREVENTIVE_REDIS_URL", "redis://127.0.0.1:6379/13")
+JOB = "maintenance.preventive"
+
+BUILDINGS = 300
+ROOMS = 20_000
+SCHEDULES = 2_000
+FLOORS = 10
+BATCH = 5000
+UNUSABLE = "!bench"
+
+
+def env() -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "logistics.settings",
+        "DATABASE_URL": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        "LOG_LEVEL": "ERROR",
+    }
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    url = urlparse(DATABASE_URL)
+    name = url.path.lstrip("/")
+    if not name.startswith("logistics_bench"):
+        raise SystemExit(
+            f"refusing to drop {name!r}: the bench database's name must start with logistics_bench"
+        )
+    with psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def seed(scale: float) -> dict:
+    from django.db import connection
+    from django.utils import timezone
+
+    from apartments.models import Building, Room
+    from logistics.models import Campus, User
+    from maintenance.models import PublicArea, Schedule
+    from maintenance.reference import preventive_category_ensure
+
+    buildings_n = max(2, round(BUILDINGS * scale))
+    rooms_n = round(ROOMS * scale)
+    schedules_n = round(SCHEDULES * scale)
+    day = timezone.localdate()
+    campus = Campus.objects.create(code="bench", name="本部", name_en="Main campus", position=1)
+    buildings = Building.objects.bulk_create(
+        [
+            Building(campus=campus, code=f"B{i:03d}", name=f"{i}号公寓", floors=FLOORS)
+            for i in range(buildings_n)
+        ]
+    )
+    rooms = Room.objects.bulk_create(
+        [
+            Room(
+                building=buildings[i % buildings_n],
+                floor=1 + (i // buildings_n) % FLOORS,
+                number=f"{1 + (i // buildings_n) % FLOORS}{i // buildings_n:03d}",
+                capacity=4,
+            )
+            for i in range(rooms_n)
+        ],
+        batch_size=BATCH,
+    )
+    areas = PublicArea.objects.bulk_create(
+        [
+            PublicArea(campus=campus, building=b, code=f"{b.code}-PUMP", name=f"{b.code}泵房")
+            for b in buildings
+        ]
+    )
+    owner = User.objects.create(username="bench-planner", password=UNUSABLE)
+    category = preventive_category_ensure()
+    units = ["weeks", "months", "fixed"]
+    schedules = []
+    for i in range(schedules_n):
+        daily = i % 10 == 0  # three nights behind: caught up with three jobs
+        on_room = i % 2 == 0
+        schedules.append(
+            Schedule(
+                campus=campus,
+                name=f"计划{i}",
+                room=rooms[(i * 7) % rooms_n] if on_room else None,
+                area=None if on_room else areas[i % len(areas)],
+                category=category,
+                tasks="检查\n保养",
+                unit="days" if daily else units[i % 3],
+                every=1,
+                fixed_dates=["07-15"] if not daily and units[i % 3] == "fixed" else [],
+                next_due=day - timedelta(days=2 if daily else i % 2),
+                owner=owner,
+            )
+        )
+    Schedule.objects.bulk_create(schedules, batch_size=BATCH)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {"buildings": buildings_n, "rooms": rooms_n, "schedules": schedules_n}
+
+
+def measure(scale: float) -> dict:
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from logistics.nightly import run_job
+    from maintenance import jobs, preventive
+    from maintenance.models import Ticket
+
+    started = time.perf_counter()
+    sizes = seed(scale)
+    seeded = time.perf_counter() - started
+    day = timezone.localdate()
+
+    per_batch: list[int] = []
+    generate = preventive.generate
+
+    def counted(ids, *, for_date):
+        with CaptureQueriesContext(connection) as queries:
+            done = generate(ids, for_date=for_date)
+        per_batch.append(len(queries))
+        return done
+
+    preventive.generate = counted
+    try:
+        with CaptureQueriesContext(connection) as first_queries:
+            started = time.perf_counter()
+            outcome = run_job(JOB, day, trigger="bench")
+            first = time.perf_counter() - started
+        tickets = Ticket.objects.filter(schedule__isnull=False).count()
+        with CaptureQueriesContext(connection) as second_queries:
+            started = time.perf_counter()
+            jobs.preventive_jobs(day)
+            second = time.perf_counter() - started
+    finally:
+        preventive.generate = generate
+    return {
+        "scale": scale,
+        **sizes,
+        "seed_s": round(seeded, 1),
+        "outcome": str(outcome.state),
+        "tickets": tickets,
+        "batches": len(per_batch),
+        "expected_batches": math.ceil(sizes["schedules"] / jobs.PREVENTIVE_BATCH),
+        "per_batch": sorted(set(per_batch)),
+        "first_s": round(first, 3),
+        "first_queries": len(first_queries),
+        "second_s": round(second, 3),
+        "second_queries": len(second_queries),
+        "second_tickets": Ticket.objects.filter(schedule__isnull=False).count(),
+    }
+
+
+def run_size(scale: float) -> dict:
+    recreate_database()
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env(), check=True
+    )
+    done = subprocess.run(
+        [PYTHON, __file__, "--child", str(scale)],
+        cwd=ROOT,
+        env=env(),
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def table(results: list[dict]) -> str:
+    lines = [
+        "| size | rooms | schedules | jobs filed | first run | queries (batches × per batch) "
+        "| second run | queries |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| ×{r['scale']:g} | {r['rooms']:,} | {r['schedules']:,} | {r['tickets']:,} "
+            f"| {r['first_s']:.2f} s | {r['first_queries']} ({r['batches']} × "
+            f"{'/'.join(str(n) for n in r['per_batch'])}) | {r['second_s']:.2f} s "
+            f"| {r['second_queries']} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, action="append")
+    parser.add_argument("--child", type=float)
+    args = parser.parse_args()
+    if args.child is not None:
+        sys.path.insert(0, str(ROOT))
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "logistics.settings")
+        print(json.dumps(measure(args.child)))
+        return 0
+    scales = args.scale or [0.1, 1.0]
+    results = [run_size(scale) for scale in scales]
+    print(table(results))
+    failed = False
+    per_batch = {n for r in results for n in r["per_batch"]}
+    if len(per_batch) != 1:
+        print(f"FAIL: batches made different numbers of queries: {per_batch}", file=sys.stderr)
+        failed = True
+    for r in results:
+        if r["batches"] != r["expected_batches"]:
+            print(
+                f"FAIL: {r['batches']} batches, expected {r['expected_batches']}", file=sys.stderr
+            )
+            failed = True
+        if (
+            r["second_tickets"] != r["tickets"]
+            or r["second_queries"] != results[0]["second_queries"]
+        ):
+            print("FAIL: the second run filed jobs or its queries differ", file=sys.stderr)
+            failed = True
+    if failed:
+        return 1
+    print(f"OK: {per_batch.pop()} queries a batch at every size; the second run files nothing")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,280 @@
+"""Preventive maintenance (计划维护): schedules that recur every N days, weeks or months or on
+fixed dates each year, and the nightly generation of their jobs as tickets in the ordinary queue.
+
+A generated job is a Ticket with the schedule's category (by default `preventive`, with its own
+time limits), its place (a room, or a public area standing for a building system), the
+schedule's task list as its description and the schedule's **owner as its reporter** (a ticket
+needs one; the owner is the person who answers for the schedule and confirms its jobs:
+docs/decisions.md, "Preventive jobs"). Its deadlines run from 08:00 of its due date, so a job
+generated late (a missed night caught up) keeps the promise of its own date.
+
+Never twice for one due date: the schedule rows are locked and re-read, `next_due` moves past
+every date generated in the same transaction, and the database refuses a second ticket for a
+schedule and date (ticket_one_per_due_date; the insert is ON CONFLICT DO NOTHING). A run for a
+date generates every due date up to it, so nights the job missed are caught up whatever their
+number. A batch is a fixed number of statements however many schedules and dates it holds.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from maintenance.models import Schedule, StockMovement, Ticket, TicketEvent
+
+# A schedule far behind (a daily one paused for a year) generates at most this many dates a
+# run; the rest come the next night.
+MAX_DATES_PER_RUN = 62
+# The hour of its due date from which a generated job's time limits run.
+WORKDAY_STARTS = time(8, 0)
+
+
+class ScheduleInvalid(ValueError):
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _fixed_days(schedule: Schedule) -> list[tuple[int, int]]:
+    days = []
+    for text in schedule.fixed_dates or []:
+        month, day = (int(part) for part in str(text).split("-"))
+        days.append((month, day))
+    return sorted(days)
+
+
+def clean_fixed_dates(values) -> list[str]:
+    """["07-15", "12-20"] from month-day texts; ScheduleInvalid for one that is not a date."""
+    cleaned = set()
+    for text in values:
+        text = str(text).strip()
+        if not text:
+            continue
+        try:
+            month, day = (int(part) for part in text.split("-"))
+            date(2024, month, day)  # a leap year: 02-29 is a date
+        except (TypeError, ValueError):
+            raise ScheduleInvalid(
+                _("%(value)s is not a month and day (MM-DD).") % {"value": text}, "fixed_dates"
+            ) from None
+        cleaned.add(f"{month:02d}-{day:02d}")
+    return sorted(cleaned)
+
+
+def following(schedule: Schedule, due: date) -> date:
+    """The due date after `due`."""
+    if schedule.unit == Schedule.Unit.DAYS:
+        return due + timedelta(days=schedule.every)
+    if schedule.unit == Schedule.Unit.WEEKS:
+        return due + timedelta(weeks=schedule.every)
+    if schedule.unit == Schedule.Unit.MONTHS:
+        return _add_months(due, schedule.every)
+    days = _fixed_days(schedule)
+    if not days:
+        return date.max
+    for year in (due.year, due.year + 1, due.year + 2):
+        for month, day in days:
+            last = calendar.monthrange(year, month)[1]
+            candidate = date(year, month, min(day, last))
+            if candidate > due:
+                return candidate
+    return date.max
+
+
+def due_dates(schedule: Schedule, through: date) -> list[date]:
+    """The schedule's due dates from its next_due up to `through`, at most MAX_DATES_PER_RUN."""
+    dates = []
+    due = schedule.next_due
+    while due <= through and len(dates) < MAX_DATES_PER_RUN:
+        dates.append(due)
+        due = following(schedule, due)
+    return dates
+
+
+def due_schedules(for_date: date) -> QuerySet[Schedule]:
+    """Active schedules with a job due by `for_date` (schedule_due_idx)."""
+    return Schedule.objects.filter(is_active=True, next_due__lte=for_date)
+
+
+def _description(schedule: Schedule, due: date) -> str:
+    return f"{schedule.name} ({due.isoformat()})\n{schedule.tasks}".strip()[:1000]
+
+
+def generate(ids: list[int], *, for_date: date) -> int:
+    """Generate the jobs of the schedules `ids` due by `for_date` (a batch of the nightly job,
+    in its transaction). Returns how many tickets were created. Five statements: lock and read
+    the schedules, insert the tickets, read back those inserted, their timeline events, move
+    the schedules on."""
+    schedules = list(
+        due_schedules(for_date)
+        .filter(pk__in=ids)
+        .select_related("room", "area", "category")
+        .select_for_update(of=("self",))
+    )
+    if not schedules:
+        return 0
+    tz = timezone.get_current_timezone()
+    tickets = []
+    earliest = for_date
+    for schedule in schedules:
+        dates = due_dates(schedule, for_date)
+        if schedule.room_id is not None:
+            building_id = schedule.room.building_id
+        else:
+            building_id = schedule.area.building_id
+        for due in dates:
+            earliest = min(earliest, due)
+            start = timezone.make_aware(datetime.combine(due, WORKDAY_STARTS), tz)
+            tickets.append(
+                Ticket(
+                    campus_id=schedule.campus_id,
+                    building_id=building_id,
+                    room_id=schedule.room_id,
+                    area_id=schedule.area_id,
+                    category_id=schedule.category_id,
+                    description=_description(schedule, due),
+                    reporter_id=schedule.owner_id,
+                    schedule_id=schedule.pk,
+                    due_on=due,
+                    respond_by=start + timedelta(minutes=schedule.category.response_minutes),
+                    complete_by=start + timedelta(hours=schedule.category.completion_hours),
+                )
+            )
+        schedule.next_due = following(schedule, dates[-1]) if dates else schedule.next_due
+    Ticket.objects.bulk_create(tickets, ignore_conflicts=True)
+    filed = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=TicketEvent.Kind.FILED)
+    created = list(
+        Ticket.objects.filter(
+            schedule_id__in=[s.pk for s in schedules],
+            due_on__gte=earliest,
+            due_on__lte=for_date,
+        )
+        .exclude(Exists(filed))
+        .values_list("pk", flat=True)
+    )
+    TicketEvent.objects.bulk_create(
+        [
+            TicketEvent(ticket_id=pk, kind=TicketEvent.Kind.FILED, note=_("Preventive schedule"))
+            for pk in created
+        ]
+    )
+    Schedule.objects.bulk_update(schedules, ["next_due"])
+    return len(created)
+
+
+# --- Reads ---------------------------------------------------------------------------------------
+
+
+def history(schedule: Schedule) -> list[Ticket]:
+    """The schedule's jobs, newest due date first, each with `materials` (the value of the
+    material it used): one query."""
+    used = (
+        StockMovement.objects.filter(ticket=OuterRef("pk"))
+        .order_by()
+        .values("ticket")
+        .annotate(v=Sum(F("quantity") * F("unit_cost")))
+        .values("v")
+    )
+    from django.db.models import DecimalField, Subquery
+
+    return list(
+        schedule.tickets.select_related("technician")
+        .annotate(
+            materials=Coalesce(
+                -Subquery(used, output_field=DecimalField(max_digits=14, decimal_places=2)),
+                Decimal("0"),
+                output_field=DecimalField(max_digits=14, decimal_places=2),
+            )
+        )
+        .order_by("-due_on")
+    )
+
+
+def schedule_summaries(schedules: QuerySet[Schedule]) -> QuerySet[Schedule]:
+    """Schedules with how many jobs they generated, done, and open: one query."""
+    done = Q(tickets__status__in=[Ticket.Status.DONE, Ticket.Status.CLOSED])
+    return schedules.select_related("campus", "room__building", "area", "category").annotate(
+        jobs=Count("tickets"),
+        jobs_done=Count("tickets", filter=done),
+        jobs_open=Count("tickets", filter=Q(tickets__status__in=Ticket.OPEN)),
+    )
+
+
+# --- Writes ---------------------------------------------------------------------------------------
+
+
+def schedule_create(
+    *,
+    actor,
+    campus,
+    name: str,
+    tasks: str,
+    unit: str,
+    every: int,
+    next_due: date,
+    room=None,
+    area=None,
+    asset_type=None,
+    fixed_dates=(),
+    category=None,
+    owner=None,
+) -> Schedule:
+    """A new schedule, owned by `owner` (default the actor), due first on `next_due`."""
+    from django.db import transaction
+
+    from logistics.services import audit_record
+    from maintenance.reference import preventive_category_ensure
+    from maintenance.selectors import may_dispatch_campus
+
+    if not may_dispatch_campus(actor, campus.pk):
+        raise ScheduleInvalid(_("You cannot plan maintenance on this campus."), "campus")
+    name = (name or "").strip()[:100]
+    tasks = (tasks or "").strip()
+    if not name:
+        raise ScheduleInvalid(_("Give the schedule a name."), "name")
+    if not tasks:
+        raise ScheduleInvalid(_("Write the task list."), "tasks")
+    if (room is None) == (area is None):
+        raise ScheduleInvalid(_("Choose a room or a public area."), "room")
+    place_campus = room.building.campus_id if room is not None else area.campus_id
+    if place_campus != campus.pk:
+        raise ScheduleInvalid(_("Choose a place on this campus."), "room")
+    if unit not in Schedule.Unit.values:
+        raise ScheduleInvalid(_("Choose how it recurs."), "unit")
+    dates = clean_fixed_dates(fixed_dates) if unit == Schedule.Unit.FIXED else []
+    if unit == Schedule.Unit.FIXED and not dates:
+        raise ScheduleInvalid(_("Give at least one date (MM-DD)."), "fixed_dates")
+    if not every or int(every) < 1:
+        raise ScheduleInvalid(_("Every must be at least 1."), "every")
+    with transaction.atomic():
+        schedule = Schedule.objects.create(
+            campus=campus,
+            name=name,
+            tasks=tasks,
+            unit=unit,
+            every=int(every),
+            fixed_dates=dates,
+            next_due=next_due,
+            room=room,
+            area=area,
+            building=room.building if room is not None else area.building,
+            asset_type=asset_type,
+            category=category or preventive_category_ensure(),
+            owner=owner or actor,
+        )
+        audit_record(actor=actor, action="schedule.create", target=schedule)
+    return schedule

@@ -229,6 +229,7 @@ def campaign_start(
         batch_size=2000,
     )
     rooms_set_ready(rooms=rooms, ready=False)
+    readiness.campaigns_changed()
     audit_record(
         actor=actor,
         action="campaign.start",
@@ -250,6 +251,7 @@ def campaign_close(*, actor: User, campaign: Campaign) -> Campaign:
         raise services.WrongStatus(_("This campaign is already closed."))
     campaign.status = Campaign.Status.CLOSED
     campaign.save(update_fields=["status"])
+    readiness.campaigns_changed()
     room_ids = list(campaign.tasks.values_list("room_id", flat=True))
     open_ticket = Ticket.objects.filter(room_id=OuterRef("pk"), status__in=Ticket.OPEN)
     others = RoomTask.objects.filter(room_id=OuterRef("pk"), campaign__status=Campaign.Status.OPEN)

@@ -14,11 +14,37 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
 from apartments.models import Room
 from apartments.services import rooms_set_ready
 from maintenance.models import Campaign, RoomTask, Ticket
+
+OPEN_CAMPAIGNS_KEY = "maintenance:campaigns-open"
+OPEN_CAMPAIGNS_SECONDS = 600
+
+
+def campaigns_open() -> bool:
+    """Whether any readiness campaign is open: from the cache, so that filing a repair (the
+    portal's busiest write) pays nothing for readiness outside the holidays' campaign. Kept
+    for OPEN_CAMPAIGNS_SECONDS and dropped when a campaign opens or closes (at once and again
+    on commit); without Redis each process keeps its own copy, so another process may learn
+    of a new campaign up to that long later (the campaign's start holds its rooms back itself
+    in any case)."""
+    value = cache.get(OPEN_CAMPAIGNS_KEY)
+    if value is None:
+        value = Campaign.objects.filter(status=Campaign.Status.OPEN).exists()
+        cache.set(OPEN_CAMPAIGNS_KEY, value, OPEN_CAMPAIGNS_SECONDS)
+    return value
+
+
+def campaigns_changed() -> None:
+    """A campaign opened or closed: forget whether any is open (now, and once committed, so
+    that no request caches the state from before the commit)."""
+    cache.delete(OPEN_CAMPAIGNS_KEY)
+    transaction.on_commit(lambda: cache.delete(OPEN_CAMPAIGNS_KEY))
 
 
 def _in_open_campaign(room_ids: Iterable[int]):

@@ -244,7 +244,7 @@ def ticket_file(
         respond_by=now + timedelta(minutes=category.response_minutes),
         complete_by=now + timedelta(hours=category.completion_hours),
     )
-    if room_id is not None:
+    if room_id is not None and readiness.campaigns_open():
         # A room a readiness campaign covers is not ready while it has an open repair.
         readiness.rooms_blocked([room_id])
     if room is not None:  # the caller's objects, so reading them needs no query

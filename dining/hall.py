@@ -54,3 +54,13 @@ hall_entry(
     roles=(Role.DINING_MANAGER, Role.ADMIN),
     position=45,
 )
+
+hall_entry(
+    key="dining.setup",
+    title=_("Canteens, workers and fridges"),
+    description=_("Set up your canteens: opening hours, windows, food workers, fridges, staff."),
+    url_name="dining:setup",
+    icon="shop",
+    roles=(Role.DINING_MANAGER, Role.ADMIN),
+    position=42,
+)

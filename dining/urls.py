@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dining import views
+from dining import views, views_setup
 
 app_name = "dining"
 
@@ -31,4 +31,14 @@ urlpatterns = [
     path("prices/set/", views.price_set, name="price_set"),
     path("prices/<int:pk>/decide/", views.price_decide, name="price_decide"),
     path("report/", views.price_report, name="report"),
+    # the dining manager sets up their canteens (dining.setup)
+    path("setup/", views_setup.canteen_list, name="setup"),
+    path("setup/new/", views_setup.canteen_new, name="setup_new"),
+    path("setup/<int:pk>/", views_setup.canteen_page, name="setup_canteen"),
+    path("setup/<int:pk>/workers/", views_setup.worker_add, name="setup_worker_add"),
+    path("setup/workers/<int:pk>/roster/", views_setup.worker_roster, name="setup_worker_roster"),
+    path("setup/<int:pk>/fridges/", views_setup.fridge_add, name="setup_fridge_add"),
+    path("setup/fridges/<int:pk>/in-use/", views_setup.fridge_in_use, name="setup_fridge_in_use"),
+    path("setup/<int:pk>/staff/", views_setup.staff_add, name="setup_staff_add"),
+    path("setup/staff/<int:pk>/remove/", views_setup.staff_remove, name="setup_staff_remove"),
 ]

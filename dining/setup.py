@@ -10,7 +10,7 @@ import re
 from django import forms
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from dining.access import managed_canteens
 from dining.models import Canteen, CanteenAssignment, FoodWorker, Fridge
@@ -91,6 +91,7 @@ class WorkerForm(forms.ModelForm):
         model = FoodWorker
         fields = ["name", "job", "health_certificate_expires"]
         widgets = {"health_certificate_expires": forms.DateInput(attrs={"type": "date"})}
+        labels = {"name": pgettext_lazy("person", "name")}
 
 
 class FridgeForm(forms.ModelForm):

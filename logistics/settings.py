@@ -79,7 +79,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
-    "axes",
+    "logistics.third_party.AxesConfig",  # django-axes, named in our catalogue
     "csp",
 ]
 

@@ -1,0 +1,44 @@
+"""The administration's third-party words (issue 18, "Words"): django-axes ships no Chinese,
+so its strings are listed in logistics.third_party for our catalogue, and its app gets a
+name."""
+
+import re
+from pathlib import Path
+
+import axes
+import pytest
+from django.apps import apps
+from django.utils import translation
+
+from logistics.third_party import AXES_WORDS
+from tests import factories as f
+
+AXES_DIR = Path(axes.__file__).parent
+
+
+def axes_msgids() -> set[str]:
+    words = set()
+    for path in AXES_DIR.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        words |= set(re.findall(r'\b_\(\s*"([^"]+)"\s*\)', path.read_text(encoding="utf-8")))
+    return words
+
+
+def test_every_word_of_axes_is_listed_for_our_catalogue():
+    """A new axes release with new words fails here: list them (and translate them)."""
+    assert axes_msgids() == set(AXES_WORDS)
+
+
+def test_axes_has_a_name_in_the_administration():
+    with translation.override("en"):
+        assert str(apps.get_app_config("axes").verbose_name) == "Sign-in lockouts"
+
+
+@pytest.mark.django_db
+def test_the_administration_lists_the_lockouts_by_that_name(client):
+    admin = f.UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Sign-in lockouts" in page
+    assert ">Axes<" not in page

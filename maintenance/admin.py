@@ -10,11 +10,13 @@ from maintenance.models import (
     Category,
     Material,
     PublicArea,
+    RepairItem,
     Stock,
     StockMovement,
     Technician,
     Ticket,
     TicketEvent,
+    TicketItem,
     TicketPhoto,
 )
 
@@ -69,6 +71,14 @@ class TicketEventInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("actor")
 
 
+class TicketItemInline(ReadOnlyInline):
+    model = TicketItem
+    fields = readonly_fields = ["item", "quantity", "points", "by", "at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("item", "by")
+
+
 class TicketPhotoInline(ReadOnlyInline):
     model = TicketPhoto
     fields = readonly_fields = ["kind", "photo"]
@@ -110,11 +120,24 @@ class TicketAdmin(ReadOnlyAdmin):
     ]
     list_select_related = ["campus", "building", "category", "reporter", "technician"]
     date_hierarchy = "created_at"
-    inlines = [TicketEventInline, TicketPhotoInline]
+    inlines = [TicketEventInline, TicketItemInline, TicketPhotoInline]
 
     @admin.display(description=_("number"), ordering="id")
     def number(self, ticket):
         return ticket.number
+
+
+@admin.register(RepairItem)
+class RepairItemAdmin(admin.ModelAdmin):
+    """The center's points table (维修项目计票表). A job's lines keep the points they were
+    counted at: changing an item's points changes future jobs only."""
+
+    list_display = ["code", "name", "name_en", "category", "points", "position", "is_active"]
+    list_display_links = ["code", "name"]
+    list_editable = ["points", "position", "is_active"]
+    list_filter = ["is_active", "category"]
+    search_fields = ["code", "name", "name_en"]
+    list_select_related = ["category"]
 
 
 @admin.register(Material)

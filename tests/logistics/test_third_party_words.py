@@ -42,3 +42,24 @@ def test_the_administration_lists_the_lockouts_by_that_name(client):
     page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Sign-in lockouts" in page
     assert ">Axes<" not in page
+
+
+def test_pages_name_people_by_their_display_name_not_their_username():
+    """Accounts carry their name in `full_name` (first/last names are empty), so
+    `get_full_name|default:username` showed a username where a person expects a name
+    (issue 18, "Words"): templates and views use `display_name`."""
+    root = Path(__file__).resolve().parents[2]
+    offenders = [
+        str(path.relative_to(root))
+        for folder in ("templates", "apartments", "maintenance", "quality", "dining", "logistics")
+        for path in (root / folder).rglob("*")
+        if path.suffix in {".html", ".py"}
+        and "migrations" not in path.parts
+        and path != root / "logistics" / "models.py"  # where display_name is defined
+        and re.search(r"get_full_name(\(\))?( or |\|default:)", path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+    person = f.UserFactory.build(
+        username="zhang01", full_name="张楼长", first_name="", last_name=""
+    )
+    assert person.display_name == "张楼长"

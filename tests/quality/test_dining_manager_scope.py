@@ -107,3 +107,17 @@ def test_the_hall_shows_the_dining_manager_the_quality_tiles(client, world, dini
     page = client.get("/").content.decode()
     assert reverse("quality:complaint_list") in page
     assert reverse("quality:nc_list") in page
+
+
+@pytest.mark.parametrize("granted_department", [True, False])
+def test_the_dining_manager_is_told_of_a_new_dining_complaint(
+    dining_dept, apartments_dept, student, granted_department
+):
+    from logistics.models import Notification
+    from quality.notifications import department_heads
+
+    manager = dining_manager(dining_dept if granted_department else None)
+    assert department_heads(dining_dept.pk) == [manager]
+    assert department_heads(apartments_dept.pk) == []
+    file_complaint(student, category(dining_dept, code="canteen-hygiene"))
+    assert Notification.objects.filter(recipient=manager).exists()

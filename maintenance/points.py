@@ -45,12 +45,19 @@ def items_offered(ticket: Ticket) -> QuerySet[RepairItem]:
     )
 
 
+class ItemsInvalid(ValueError):
+    """The items sent are not ones of the table, or their quantities are wrong (the message
+    says which); maintenance.services turns it into RepairInvalid on the field "items"."""
+
+    @property
+    def message(self) -> str:
+        return self.args[0]
+
+
 def clean_items(raw) -> list[tuple[RepairItem, int]]:
     """[(item, quantity)] from [{"item": code, "quantity": n}, …] (or (code, n) pairs): every
     item an active one of the table, every quantity a whole number from 1 to MAX_QUANTITY;
-    the same item twice is added up. Raises RepairInvalid (field "items") otherwise."""
-    from maintenance.services import RepairInvalid
-
+    the same item twice is added up. Raises ItemsInvalid otherwise."""
     pairs = []
     for entry in raw or ():
         if isinstance(entry, dict):
@@ -59,33 +66,28 @@ def clean_items(raw) -> list[tuple[RepairItem, int]]:
             code, quantity = entry
         pairs.append((str(code or "").strip(), quantity))
     if len(pairs) > MAX_LINES:
-        raise RepairInvalid(
-            _("Record at most %(n)s repair items.") % {"n": MAX_LINES}, field="items"
-        )
+        raise ItemsInvalid(_("Record at most %(n)s repair items.") % {"n": MAX_LINES})
     codes = {code for code, _quantity in pairs}
     known = {i.code: i for i in RepairItem.objects.filter(code__in=codes, is_active=True)}
     totals: dict[str, int] = {}
     for code, quantity in pairs:
         if code not in known:
-            raise RepairInvalid(
-                _("“%(code)s” is not an item of the repair items table.") % {"code": code},
-                field="items",
+            raise ItemsInvalid(
+                _("“%(code)s” is not an item of the repair items table.") % {"code": code}
             )
         try:
             quantity = int(quantity)
         except (TypeError, ValueError):
             quantity = 0
         if not 1 <= quantity <= MAX_QUANTITY:
-            raise RepairInvalid(
+            raise ItemsInvalid(
                 _("The quantity of an item is a whole number from 1 to %(n)s.")
-                % {"n": MAX_QUANTITY},
-                field="items",
+                % {"n": MAX_QUANTITY}
             )
         totals[code] = totals.get(code, 0) + quantity
     if any(quantity > MAX_QUANTITY for quantity in totals.values()):
-        raise RepairInvalid(
-            _("The quantity of an item is a whole number from 1 to %(n)s.") % {"n": MAX_QUANTITY},
-            field="items",
+        raise ItemsInvalid(
+            _("The quantity of an item is a whole number from 1 to %(n)s.") % {"n": MAX_QUANTITY}
         )
     return [(known[code], quantity) for code, quantity in totals.items()]
 

@@ -29,6 +29,7 @@ from logistics.notifications import notify
 from logistics.services import audit_event, audit_record
 from logistics.uploads import photo_create
 from maintenance import notifications as messages
+from maintenance import points
 from maintenance.models import (
     Category,
     PublicArea,
@@ -449,8 +450,6 @@ def ticket_finish(
     drawn and returned while working, maintenance.stores), and the repair items done from the
     center's points table (`items`: [{"item": code, "quantity": n}], maintenance.points). The
     reporter is asked to confirm."""
-    from maintenance import points
-
     ticket = _locked(ticket)
     _require_technician(actor, ticket)
     if ticket.status != Ticket.Status.IN_PROGRESS:
@@ -475,7 +474,10 @@ def ticket_finish(
     photos = [p for p in photos if p]
     if len(photos) > MAX_PHOTOS:
         raise RepairInvalid(_("Attach at most %(n)s photos.") % {"n": MAX_PHOTOS}, field="photos")
-    items = points.clean_items(items)
+    try:
+        items = points.clean_items(items)
+    except points.ItemsInvalid as error:
+        raise RepairInvalid(error.message, field="items") from None
     ticket.status = Ticket.Status.DONE
     ticket.finished_at = timezone.now()
     # Labour adds up over a reopened job's visits, in minutes and in points.

@@ -337,7 +337,7 @@ def coverage_of(building: Building, year: int) -> dict[str, list[Party]]:
         users = {a.user_id: a.user for a in assignments if a.role == role}
         signed = _signatures(level, year, list(users))
         result[level] = _parties(
-            (u.username, u.get_full_name() or u.username, signed.get(pk)) for pk, u in users.items()
+            (u.username, u.display_name, signed.get(pk)) for pk, u in users.items()
         )
     residents = list(
         Resident.objects.filter(
@@ -367,4 +367,4 @@ def department_coverage(year: int) -> list[Party]:
         )
     )
     signed = _signatures(AgreementLevel.CENTER_DEPARTMENT, year, [u.pk for u in heads])
-    return _parties((u.username, u.get_full_name() or u.username, signed.get(u.pk)) for u in heads)
+    return _parties((u.username, u.display_name, signed.get(u.pk)) for u in heads)

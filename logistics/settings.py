@@ -79,7 +79,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
-    "axes",
+    "logistics.third_party.AxesConfig",  # django-axes, named in our catalogue
     "csp",
 ]
 
@@ -450,6 +450,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Repairs: days a reporter has to confirm (or reopen) a finished repair before it is confirmed
 # automatically; a rating at or below FOLLOW_UP_RATING flags the ticket for a supervisor.
 REPAIR_CONFIRM_DAYS = env.int("REPAIR_CONFIRM_DAYS", default=3)
+# The labour rate (维修项目计票制): what one point of the repair items table is worth, in yuan.
+# A job's labour cost is its points times this rate; its cost, labour plus materials.
+REPAIR_YUAN_PER_POINT = Decimal(env.str("REPAIR_YUAN_PER_POINT", default="10.00"))
 REPAIR_FOLLOW_UP_RATING = env.int("REPAIR_FOLLOW_UP_RATING", default=2)
 # A ticket is "at risk" when this share of its promised time (or less) remains.
 REPAIR_AT_RISK_SHARE = env.float("REPAIR_AT_RISK_SHARE", default=0.25)

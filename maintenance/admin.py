@@ -11,6 +11,7 @@ from maintenance.models import (
     Category,
     Material,
     PublicArea,
+    RepairItem,
     RoomTask,
     Schedule,
     Stock,
@@ -18,6 +19,7 @@ from maintenance.models import (
     Technician,
     Ticket,
     TicketEvent,
+    TicketItem,
     TicketPhoto,
 )
 
@@ -72,6 +74,14 @@ class TicketEventInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("actor")
 
 
+class TicketItemInline(ReadOnlyInline):
+    model = TicketItem
+    fields = readonly_fields = ["item", "quantity", "points", "by", "at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("item", "by")
+
+
 class TicketPhotoInline(ReadOnlyInline):
     model = TicketPhoto
     fields = readonly_fields = ["kind", "photo"]
@@ -113,11 +123,24 @@ class TicketAdmin(ReadOnlyAdmin):
     ]
     list_select_related = ["campus", "building", "category", "reporter", "technician"]
     date_hierarchy = "created_at"
-    inlines = [TicketEventInline, TicketPhotoInline]
+    inlines = [TicketEventInline, TicketItemInline, TicketPhotoInline]
 
     @admin.display(description=_("number"), ordering="id")
     def number(self, ticket):
         return ticket.number
+
+
+@admin.register(RepairItem)
+class RepairItemAdmin(admin.ModelAdmin):
+    """The center's points table (维修项目计票表). A job's lines keep the points they were
+    counted at: changing an item's points changes future jobs only."""
+
+    list_display = ["code", "name", "name_en", "category", "points", "position", "is_active"]
+    list_display_links = ["code", "name"]
+    list_editable = ["points", "position", "is_active"]
+    list_filter = ["is_active", "category"]
+    search_fields = ["code", "name", "name_en"]
+    list_select_related = ["category"]
 
 
 @admin.register(Material)

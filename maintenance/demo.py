@@ -52,6 +52,21 @@ MATERIALS = [
     ("ac_remote", "空调遥控器", "Air conditioner remote", "个", "pc", "25.00", 10, 3),
 ]
 
+# The center's points table (维修项目计票表): (code, name, name_en, fault category, points).
+REPAIR_ITEMS = [
+    ("tap_washer", "更换水龙头垫圈", "Tap washer replaced", "plumbing", "1"),
+    ("tap", "更换水龙头", "Tap replaced", "plumbing", "3"),
+    ("angle_valve", "更换角阀", "Angle valve replaced", "plumbing", "3"),
+    ("drain_unblock", "疏通下水", "Drain unblocked", "plumbing", "2"),
+    ("tube_light", "更换灯管", "Tube light replaced", "electrical", "1"),
+    ("switch_panel", "更换开关面板", "Switch panel replaced", "electrical", "2"),
+    ("lock_cylinder", "更换门锁锁芯", "Lock cylinder replaced", "doors_locks", "4"),
+    ("hinge", "更换合页", "Hinge replaced", "doors_locks", "2"),
+    ("network_port", "网口压线/更换网线", "Network port or cable redone", "network", "2"),
+    ("heater_thermostat", "更换热水器温控器", "Heater thermostat replaced", "water_heater", "4"),
+    ("inspection_visit", "上门检查（无更换）", "Site visit, nothing replaced", None, "1"),
+]
+
 # The demo requests' descriptions: finding one means the requests were made already.
 FAULTS = {
     "submitted": "卫生间水龙头一直滴水，关不紧。",
@@ -76,12 +91,32 @@ def seed_maintenance(log):
     technicians = _seed_technicians(campuses, categories)
     areas = _seed_areas()
     stocks = _seed_storerooms(campuses)
+    items = _seed_repair_items(categories)
     log(
         f"maintenance: {len(categories)} categories, {len(technicians)} technicians, "
-        f"{len(areas)} public areas, {len(stocks)} stocks"
+        f"{len(areas)} public areas, {len(stocks)} stocks, {items} repair items"
     )
     made = _seed_tickets(categories, technicians, areas, stocks)
     log(f"maintenance: {made} repair requests made" if made else "maintenance: requests kept")
+
+
+def _seed_repair_items(categories) -> int:
+    from decimal import Decimal
+
+    from maintenance.models import RepairItem
+
+    for position, (code, name, name_en, category, points) in enumerate(REPAIR_ITEMS, start=1):
+        RepairItem.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "category": categories.get(category) if category else None,
+                "points": Decimal(points),
+                "position": position,
+            },
+        )
+    return len(REPAIR_ITEMS)
 
 
 def _seed_technicians(campuses, categories):
@@ -230,9 +265,13 @@ def _seed_tickets(categories, technicians, areas, stocks) -> int:
                 actor=technician, stock=stocks[(campus, material)], ticket=ticket, quantity=quantity
             )
 
-    def finish(ticket, technician, minutes, note):
+    def finish(ticket, technician, minutes, note, items=()):
         return services.ticket_finish(
-            actor=technician, ticket=ticket, labour_minutes=minutes, work_note=note
+            actor=technician,
+            ticket=ticket,
+            labour_minutes=minutes,
+            work_note=note,
+            items=[{"item": code, "quantity": n} for code, n in items],
         )
 
     made = []
@@ -240,14 +279,14 @@ def _seed_tickets(categories, technicians, areas, stocks) -> int:
     good = file(second, "closed_good", "network")
     assign(good, li)
     work(good, li, "network_cable", 3)
-    finish(good, li, 25, "重新压制水晶头，更换3米网线。")
+    finish(good, li, 25, "重新压制水晶头，更换3米网线。", [("network_port", 1)])
     services.ticket_confirm(actor=second, ticket=good, rating=5, comment="师傅很快，态度很好。")
     made.append((good, timedelta(days=6)))
 
     low = file(student, "closed_low", "water_heater")
     assign(low, wang)
     work(low, wang, "heater_thermostat")
-    finish(low, wang, 60, "更换温控器。")
+    finish(low, wang, 60, "更换温控器。", [("heater_thermostat", 1)])
     services.ticket_confirm(actor=student, ticket=low, rating=2, comment="等了两天才来修。")
     made.append((low, timedelta(days=5)))
 
@@ -255,7 +294,7 @@ def _seed_tickets(categories, technicians, areas, stocks) -> int:
     done = file(student, "done", "doors_locks")
     assign(done, sun)
     work(done, sun, "lock_cylinder")
-    finish(done, sun, 40, "更换锁芯，配两把钥匙。")
+    finish(done, sun, 40, "更换锁芯，配两把钥匙。", [("lock_cylinder", 1)])
     made.append((done, timedelta(days=1)))
 
     # Being repaired, with a duplicate report from a neighbour merged into it.

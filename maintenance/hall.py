@@ -88,8 +88,16 @@ hall_entry(
     url_name="maintenance:place_list",
     icon="qr-code",
     roles=(*DISPATCH_ROLES, Role.DORM_MANAGER, Role.SHIFT_LEAD),
+    # shown only where the page opens: a head outside maintenance prints no codes
+    visible=lambda user: _may_see_places(user),
     position=35,
 )
+
+
+def _may_see_places(user):
+    from maintenance.views.places import _may_see_places as may_see
+
+    return may_see(user)
 
 
 def _low_stock(user):

@@ -228,6 +228,11 @@ class Ticket(models.Model):
 
     # The job ticket (计票): what the technician records when finishing.
     labour_minutes = models.PositiveIntegerField(_("labour (minutes)"), default=0)
+    # The points of the repair items done (维修项目计票制), summed over the visits: the sum of
+    # the job's TicketItem lines, kept here so that reports add tickets up in one query.
+    labour_points = models.DecimalField(
+        _("labour (points)"), max_digits=8, decimal_places=1, default=0
+    )
     work_note = models.TextField(_("work done"), blank=True)
 
     # The student's judgement afterwards (事后跟踪).
@@ -734,3 +739,70 @@ class Schedule(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class RepairItem(BilingualName):
+    """One line of the center's points table (维修项目计票表): a unit of repair work and the
+    points it counts, e.g. a tap washer replaced 1, a tap 3, a lock cylinder 4. The job ticket
+    records the items done; a technician's labour is counted in points, and in yuan at the
+    labour rate (settings.REPAIR_YUAN_PER_POINT). A job's lines keep the points they were
+    counted at: editing the table never changes a past job."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repair_items",
+        verbose_name=_("fault category"),
+        help_text=_("Offered first on the jobs of this category; empty for any job."),
+    )
+    points = models.DecimalField(_("points"), max_digits=5, decimal_places=1)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive items are not offered on new jobs.")
+    )
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("repair item")
+        verbose_name_plural = _("repair items (points table)")
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gt=0), name="repair_item_points_positive")
+        ]
+
+
+class TicketItem(models.Model):
+    """A repair item done on a job (a line of the job ticket), with the points it counted."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, related_name="items", verbose_name=_("repair request")
+    )
+    item = models.ForeignKey(
+        RepairItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("repair item")
+    )
+    quantity = models.PositiveSmallIntegerField(_("quantity"))
+    # Points of one unit when it was recorded (the table may change later).
+    points = models.DecimalField(_("points each"), max_digits=5, decimal_places=1)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["ticket", "id"]
+        verbose_name = _("job item")
+        verbose_name_plural = _("job items")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="ticket_item_quantity_positive"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.item_id} ×{self.quantity}"
+
+    @property
+    def total_points(self):
+        return self.points * self.quantity

@@ -9,8 +9,11 @@ duplicate merged into another request is not counted: its fault is counted once,
   and responded to on time (started_at ≤ respond_by), as shares of the finished;
 - ratings: the number rated and their average;
 - reopened: requests the reporter reopened at least once;
-- labour hours (sum of labour_minutes / 60) and material cost (issued minus returned unused,
-  at each movement's unit cost; recovered parts are not deducted), whatever the status;
+- labour hours (sum of labour_minutes / 60), labour in points (the repair items of the job
+  tickets, 维修项目计票制: maintenance.points) and in yuan at the labour rate, cost per finished
+  job (labour in yuan plus materials, over the finished jobs), and material cost (issued
+  minus returned unused, at each movement's unit cost; recovered parts are not deducted),
+  whatever the status;
 - open at the end: not finished nor closed by the end of the period;
 - overdue now: still open and past a promise at the moment of the report.
 
@@ -36,6 +39,7 @@ from apartments.models import Building
 from logistics.access import ALL, campus_scope
 from logistics.models import Campus, Role, User
 from maintenance.models import Category, StockMovement, Ticket
+from maintenance.points import labour_yuan
 from maintenance.selectors import dispatch_campuses, overdue_q
 from maintenance.stores import JOB_KINDS
 
@@ -146,6 +150,7 @@ class Row:
     rating_sum: int = 0
     reopened: int = 0
     labour_minutes: int = 0
+    labour_points: Decimal = field(default_factory=lambda: Decimal("0.0"))
     material_cost: Decimal = field(default_factory=lambda: Decimal("0.00"))
     open_at_end: int = 0
     overdue: int = 0
@@ -161,6 +166,7 @@ class Row:
         "rating_sum",
         "reopened",
         "labour_minutes",
+        "labour_points",
         "material_cost",
         "open_at_end",
         "overdue",
@@ -181,6 +187,23 @@ class Row:
     @property
     def labour_hours(self) -> float:
         return round(self.labour_minutes / 60, 2)
+
+    @property
+    def labour_yuan(self) -> Decimal:
+        """The points at the labour rate (维修项目计票制)."""
+        return labour_yuan(self.labour_points)
+
+    @property
+    def total_cost(self) -> Decimal:
+        """Labour plus materials."""
+        return self.labour_yuan + self.material_cost
+
+    @property
+    def cost_per_job(self) -> Decimal | None:
+        """Labour plus materials per finished job."""
+        if not self.finished:
+            return None
+        return (self.total_cost / self.finished).quantize(CENT)
 
     def add(self, other: Row) -> None:
         for name in self.SUMMED:
@@ -214,7 +237,10 @@ def columns(kind: str) -> list[tuple[str, str]]:
         (_("Rated"), "rated"),
         (_("Reopened"), "reopened"),
         (_("Labour hours"), "labour_hours"),
+        (_("Labour (points)"), "labour_points"),
+        (_("Labour (yuan)"), "labour_yuan"),
         (_("Material cost (yuan)"), "material_cost"),
+        (_("Cost per finished job (yuan)"), "cost_per_job"),
         (_("Open at the end"), "open_at_end"),
         (_("Overdue now"), "overdue"),
     ]
@@ -274,6 +300,7 @@ def _ticket_figures(tickets, names: tuple[str, ...], period: Period, now) -> dic
             rating_sum=Sum("rating"),
             reopened=Count("pk", filter=Q(reopened_count__gt=0)),
             labour_minutes=Sum("labour_minutes"),
+            labour_points=Sum("labour_points"),
             open_at_end=Count("pk", filter=open_at_end),
             overdue=Count("pk", filter=overdue_q(now)),
         )
@@ -292,6 +319,7 @@ def _ticket_figures(tickets, names: tuple[str, ...], period: Period, now) -> dic
             rating_sum=values["rating_sum"] or 0,
             reopened=values["reopened"],
             labour_minutes=values["labour_minutes"] or 0,
+            labour_points=values["labour_points"] or Decimal("0.0"),
             open_at_end=values["open_at_end"],
             overdue=values["overdue"],
         )

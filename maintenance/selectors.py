@@ -356,7 +356,8 @@ def repair_time_limits(start, end) -> dict:
 
 def technician_card(user_id: int, start, end) -> dict:
     """A technician's own card for the days from `start` to `end`: jobs finished, time limits
-    kept, the reporters' mean rating and rework (requests reopened)."""
+    kept, the reporters' mean rating, rework (requests reopened), labour minutes and labour
+    points (the repair items of their finished jobs, 维修项目计票制)."""
     since, until = _day_bounds(start, end)
     from django.db.models import Avg, Sum
 
@@ -369,4 +370,5 @@ def technician_card(user_id: int, start, end) -> dict:
         rated=Count("rating"),
         rework=Count("pk", filter=Q(reopened_count__gt=0)),
         labour=Sum("labour_minutes"),
+        points=Sum("labour_points"),
     )

@@ -29,7 +29,7 @@ from logistics.notifications import notify
 from logistics.services import audit_event, audit_record
 from logistics.uploads import photo_create
 from maintenance import notifications as messages
-from maintenance import readiness
+from maintenance import points, readiness
 from maintenance.models import (
     Campaign,
     Category,
@@ -459,9 +459,12 @@ def ticket_finish(
     labour_minutes: int,
     work_note: str = "",
     photos: Iterable = (),
+    items: Iterable = (),
 ) -> Ticket:
     """The job ticket is complete: labour, what was done and photos of the result (materials are
-    drawn and returned while working, maintenance.stores). The reporter is asked to confirm."""
+    drawn and returned while working, maintenance.stores), and the repair items done from the
+    center's points table (`items`: [{"item": code, "quantity": n}], maintenance.points). The
+    reporter is asked to confirm."""
     ticket = _locked(ticket)
     _require_technician(actor, ticket)
     if ticket.status != Ticket.Status.IN_PROGRESS:
@@ -486,14 +489,26 @@ def ticket_finish(
     photos = [p for p in photos if p]
     if len(photos) > MAX_PHOTOS:
         raise RepairInvalid(_("Attach at most %(n)s photos.") % {"n": MAX_PHOTOS}, field="photos")
+    try:
+        items = points.clean_items(items)
+    except points.ItemsInvalid as error:
+        raise RepairInvalid(error.message, field="items") from None
     ticket.status = Ticket.Status.DONE
     ticket.finished_at = timezone.now()
-    # Labour adds up over a reopened job's visits.
+    # Labour adds up over a reopened job's visits, in minutes and in points.
     ticket.labour_minutes += labour_minutes
+    added_points = points.record_items(actor=actor, ticket=ticket, items=items)
     if work_note:
         ticket.work_note = f"{ticket.work_note}\n{work_note}".strip()
     ticket.save(
-        update_fields=["status", "finished_at", "labour_minutes", "work_note", "updated_at"]
+        update_fields=[
+            "status",
+            "finished_at",
+            "labour_minutes",
+            "labour_points",
+            "work_note",
+            "updated_at",
+        ]
     )
     if ticket.room_id is not None:
         readiness.rooms_refresh([ticket.room_id])
@@ -505,7 +520,11 @@ def ticket_finish(
         actor=actor,
         action="repair.finish",
         target=ticket,
-        changes={"labour_minutes": labour_minutes},
+        changes={
+            "labour_minutes": labour_minutes,
+            "items": {item.code: quantity for item, quantity in items},
+            "points": str(added_points),
+        },
     )
     notify(
         [ticket.reporter],

@@ -34,7 +34,7 @@ hall_entry(
     description=_("Nonconformities, inspection scores and complaints by department."),
     url_name="quality:dashboard",
     icon="clipboard-data",
-    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.ADMIN),
+    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.DINING_MANAGER, Role.ADMIN),
     visible=_auditor_or_head,
     position=50,
 )
@@ -45,7 +45,7 @@ hall_entry(
     description=_("Patrol inspections against the service standards, sealed when submitted."),
     url_name="quality:inspection_list",
     icon="clipboard-check",
-    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.ADMIN),
+    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.DINING_MANAGER, Role.ADMIN),
     visible=_auditor_or_head,
     position=51,
 )
@@ -56,7 +56,7 @@ hall_entry(
     description=_("Nonconformities and corrective actions: root cause, action, verification."),
     url_name="quality:nc_list",
     icon="exclamation-diamond",
-    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.ADMIN),
+    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.DINING_MANAGER, Role.ADMIN),
     visible=_auditor_or_head,
     position=52,
 )
@@ -67,7 +67,7 @@ hall_entry(
     description=_("Complaints routed to your department: answer them on time."),
     url_name="quality:complaint_list",
     icon="inboxes",
-    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.ADMIN),
+    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.DINING_MANAGER, Role.ADMIN),
     visible=_auditor_or_head,
     position=53,
 )
@@ -100,7 +100,7 @@ hall_entry(
     description=_("Follow-up and semester survey results: response rates, means, SERVQUAL gaps."),
     url_name="quality:survey_list",
     icon="bar-chart-line",
-    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.ADMIN),
+    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.DINING_MANAGER, Role.ADMIN),
     visible=_auditor_or_head,
     position=55,
 )
@@ -111,7 +111,7 @@ hall_entry(
     description=_("Monthly and semester scores of the departments, with the detail behind them."),
     url_name="quality:scorecard_list",
     icon="trophy",
-    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.ADMIN),
+    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.DINING_MANAGER, Role.ADMIN),
     visible=_auditor_or_head,
     position=56,
 )

@@ -66,16 +66,23 @@ COMPLAINT_UNSATISFIED = notification_kind(
 
 def department_heads(department_id: int) -> list[User]:
     """The active heads of one department (grants limited to it; heads of every department
-    are not told about each department's daily business)."""
-    return list(
-        User.objects.filter(
-            is_active=True,
-            role_grants__role=Role.DEPARTMENT_HEAD,
-            role_grants__department_id=department_id,
-        )
-        .distinct()
-        .order_by("pk")
+    are not told about each department's daily business), and the dining managers of a
+    department serving dining (quality.selectors.DEPARTMENT_ROLES: they head that work)."""
+    from django.db.models import Exists, Q
+
+    from logistics.models import Department
+
+    serves_dining = Exists(
+        Department.objects.filter(pk=department_id, service_areas__code="dining")
     )
+    grants = Q(
+        role_grants__role__in=[Role.DEPARTMENT_HEAD, Role.DINING_MANAGER],
+        role_grants__department_id=department_id,
+    ) | (
+        Q(role_grants__role=Role.DINING_MANAGER, role_grants__department__isnull=True)
+        & Q(serves_dining)
+    )
+    return list(User.objects.filter(grants, is_active=True).distinct().order_by("pk"))
 
 
 # --- Satisfaction surveys (quality.surveys) ----------------------------------------------------

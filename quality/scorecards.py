@@ -431,6 +431,7 @@ def technician_card(user_id: int, period: str) -> dict:
     """A technician's card for a period: jobs finished, time limits kept (percent), the
     reporters' mean rating and rework (maintenance.selectors.technician_card), and the
     follow-up surveys' mean satisfaction about them (withheld below SURVEY_MIN_RESPONSES)."""
+    from maintenance.points import labour_yuan
     from maintenance.selectors import technician_card as jobs_card
 
     name, start, end = parse_period(period)
@@ -452,6 +453,8 @@ def technician_card(user_id: int, period: str) -> dict:
         "rated": jobs["rated"],
         "rework": jobs["rework"],
         "labour_minutes": jobs["labour"] or 0,
+        "labour_points": jobs["points"] or Decimal("0"),
+        "labour_yuan": labour_yuan(jobs["points"]),
         "survey_mean": (
             round(float(survey["mean"]), 2)
             if n >= settings.SURVEY_MIN_RESPONSES and survey["mean"] is not None

@@ -2,7 +2,10 @@
 
 - Quality auditors (and administrators) see everything: every inspection record, every
   nonconformity and complaint. Their own drafts only they see.
-- A department head sees what concerns their department(s).
+- A department head sees what concerns their department(s). The dining manager is the head of
+  the dining work (饮食中心): they see, answer and follow what concerns the department(s) of
+  their grant, or, for a grant naming no department, every department serving the "dining"
+  service area (a complaint about canteen prices is theirs). See DEPARTMENT_ROLES.
 - Other staff see what is assigned to them: nonconformities they own, complaints they handle.
 - A complainant sees their own complaints (an anonymous one too: anonymity hides them from
   staff, not from themselves).
@@ -14,8 +17,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from logistics.access import ALL, department_scope, has_role, roles_of
-from logistics.models import Role
+from logistics.access import ALL, grants_of, has_role, roles_of
+from logistics.models import Department, Role
 from quality.models import Complaint, Inspection, Nonconformity
 
 AUDITOR_ROLES = (Role.AUDITOR, Role.ADMIN)
@@ -25,11 +28,42 @@ def is_auditor(user) -> bool:
     return user.is_authenticated and has_role(user, Role.AUDITOR)
 
 
+# Roles that head a department's work in quality matters, with the service area that a grant
+# naming no department stands for (None: every department).
+DEPARTMENT_ROLES = {Role.DEPARTMENT_HEAD: None, Role.DINING_MANAGER: "dining"}
+
+
 def head_departments(user) -> set[int] | None:
-    """Departments (ids, or ALL) the user heads; empty if none."""
-    if not user.is_authenticated or Role.DEPARTMENT_HEAD not in roles_of(user):
+    """Departments (ids, or ALL) the user heads (as department head, or as dining manager for
+    the dining department); empty if none. Kept on the user for the rest of the request."""
+    if not user.is_authenticated:
         return set()
-    return department_scope(user, Role.DEPARTMENT_HEAD)
+    held = roles_of(user)
+    if not held.intersection(DEPARTMENT_ROLES):
+        return set()
+    if Role.ADMIN in held:
+        return ALL
+    cached = getattr(user, "_quality_departments_cache", False)
+    if cached is not False:
+        return cached
+    departments: set[int] | None = set()
+    by_area: set[str] = set()
+    for grant in grants_of(user):
+        if grant.role not in DEPARTMENT_ROLES:
+            continue
+        if grant.department_id is not None:
+            departments.add(grant.department_id)
+        elif DEPARTMENT_ROLES[grant.role] is None:
+            departments = ALL
+            break
+        else:
+            by_area.add(DEPARTMENT_ROLES[grant.role])
+    if departments is not ALL and by_area:
+        departments |= set(
+            Department.objects.filter(service_areas__code__in=by_area).values_list("pk", flat=True)
+        )
+    user._quality_departments_cache = departments
+    return departments
 
 
 def _department_q(user, field: str = "department_id") -> Q | None:

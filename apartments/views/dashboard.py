@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from apartments import dashboard
 from apartments.models import Building, Category
 from apartments.selectors import BUILDING_VIEWERS, buildings_for, visibility_of
-from logistics.access import role_required
-from logistics.models import Campus
+from logistics.access import has_role, role_required
+from logistics.models import Campus, Role
 from logistics.spreadsheets import XlsxWriter
 
 
@@ -174,6 +174,13 @@ def _not_arrived(request):
     return form, residents
 
 
+# Who may take the not-arrived list (names, phones, reserved beds) out of the portal as a
+# spreadsheet: those who act on it. A quality auditor reads it on screen, to sample the
+# desk's work, and exports nothing (docs/decisions.md, "The auditor reads the not-arrived
+# list and does not export it").
+NOT_ARRIVED_EXPORTERS = tuple(role for role in BUILDING_VIEWERS if role != Role.AUDITOR)
+
+
 @role_required(*BUILDING_VIEWERS)
 def not_arrived(request):
     form, residents = _not_arrived(request)
@@ -183,11 +190,16 @@ def not_arrived(request):
     return render(
         request,
         "apartments/not_arrived.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "may_export": has_role(request.user, *NOT_ARRIVED_EXPORTERS),
+        },
     )
 
 
-@role_required(*BUILDING_VIEWERS)
+@role_required(*NOT_ARRIVED_EXPORTERS)
 def not_arrived_export(request):
     """The same list, filtered the same way, as an Excel file."""
     _form, residents = _not_arrived(request)

@@ -59,7 +59,7 @@ class HandoverForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["incoming"]
         field.queryset = handovers.incoming_candidates(building, actor)
-        field.label_from_instance = lambda user: user.get_full_name() or user.username
+        field.label_from_instance = lambda user: user.display_name
 
 
 def _viewable_building(request, building_id):
@@ -121,7 +121,7 @@ def handover_new(request, building_id: int):
                 messages.success(
                     request,
                     _("Hand-over written; %(who)s acknowledges it.")
-                    % {"who": handover.incoming.get_full_name() or handover.incoming.username},
+                    % {"who": handover.incoming.display_name},
                 )
                 return redirect("apartments:handover_detail", pk=handover.pk)
         status = 400

@@ -282,9 +282,7 @@ def stocktake_export(request, pk: int):
                 str(conditions.get(line.condition, "")),
                 line.responsible,
                 line.note,
-                line.counted_by.get_full_name() or line.counted_by.username
-                if line.counted_by
-                else "",
+                line.counted_by.display_name if line.counted_by else "",
                 timezone.localtime(line.counted_at).strftime("%Y-%m-%d %H:%M")
                 if line.counted_at
                 else "",

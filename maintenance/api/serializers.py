@@ -11,7 +11,7 @@ from rest_framework import serializers
 from apartments.models import Room
 from logistics.api.strict import StrictSerializer
 from logistics.uploads import PhotoUploadListField, SignedPhotoUrlField
-from maintenance import services
+from maintenance import points, services
 from maintenance.models import Category, PublicArea, Ticket, TicketEvent, TicketPhoto
 from maintenance.selectors import deadline_state
 
@@ -125,6 +125,15 @@ class AssignSerializer(StrictSerializer):
     )
 
 
+class ItemLineSerializer(StrictSerializer):
+    item = serializers.SlugField(
+        max_length=40, label=_("repair item"), help_text=_("The item's code in the points table.")
+    )
+    quantity = serializers.IntegerField(
+        min_value=1, max_value=points.MAX_QUANTITY, default=1, label=_("quantity")
+    )
+
+
 class FinishSerializer(StrictSerializer):
     labour_minutes = serializers.IntegerField(
         min_value=1,
@@ -143,6 +152,15 @@ class FinishSerializer(StrictSerializer):
         max_length=services.MAX_PHOTOS,
         label=_("photos"),
         help_text=_("Up to three photos of the result (multipart/form-data)."),
+    )
+    items = ItemLineSerializer(
+        many=True,
+        required=False,
+        label=_("repair items done"),
+        help_text=_(
+            "The repair items done, from the center's points table (维修项目计票), with their "
+            "quantities; a JSON body only. They count the job's labour in points."
+        ),
     )
 
 
@@ -203,6 +221,7 @@ class TicketSerializer(serializers.ModelSerializer):
     events = TicketEventSerializer(many=True)
     material_cost = serializers.SerializerMethodField()
     labour_minutes = serializers.SerializerMethodField()
+    labour_points = serializers.SerializerMethodField()
 
     class Meta:
         model = Ticket
@@ -233,6 +252,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "events",
             "material_cost",
             "labour_minutes",
+            "labour_points",
         ]
         read_only_fields = fields
 
@@ -265,3 +285,10 @@ class TicketSerializer(serializers.ModelSerializer):
         if ticket.finished_at is None:
             return None
         return ticket.labour_minutes
+
+    @extend_schema_field(serializers.DecimalField(max_digits=8, decimal_places=1, allow_null=True))
+    def get_labour_points(self, ticket) -> str | None:
+        """Labour in points of the repair items table (维修项目计票); null until finished."""
+        if ticket.finished_at is None:
+            return None
+        return str(Decimal(ticket.labour_points).quantize(Decimal("0.1")))

@@ -428,8 +428,10 @@ class TicketFinish(_TicketAction):
         summary="Finish the repair",
         description="The assigned technician records the labour in minutes, what was done and "
         "up to three photos of the result (multipart/form-data); the reporter is asked to "
-        "confirm. 400 for labour outside 1 to 1,440 minutes; 403 for anyone but the assigned "
-        "technician; 409 unless the job has been started.",
+        "confirm; with a JSON body, optionally the repair items done from the center's points "
+        "table (items: [{item: code, quantity: n}]), which count the labour in points. 400 for "
+        "labour outside 1 to 1,440 minutes or an item not in the table; 403 for anyone but "
+        "the assigned technician; 409 unless the job has been started.",
         request={"application/json": FinishSerializer, "multipart/form-data": FinishSerializer},
         responses={200: TicketSerializer, **_error_responses(400, 403, 404, 409)},
         tags=TAGS,
@@ -444,4 +446,5 @@ class TicketFinish(_TicketAction):
             labour_minutes=values["labour_minutes"],
             work_note=values.get("note", ""),
             photos=values.get("photos", []),
+            items=values.get("items", []),
         )

@@ -19,13 +19,13 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from logistics.access import role_required
 from logistics.models import Role
 from logistics.uploads import PhotoField
-from maintenance import services, storeroom, stores
+from maintenance import points, services, storeroom, stores
 from maintenance.models import StockMovement, Ticket, TicketPhoto, Urgency
 from maintenance.selectors import deadline_state, tickets_for, with_place
 
@@ -121,8 +121,37 @@ class FinishForm(forms.Form):
     photo_2 = PhotoField(label=gettext_lazy("Second photo"), required=False)
     photo_3 = PhotoField(label=gettext_lazy("Third photo"), required=False)
 
+    def __init__(self, *args, repair_items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # One quantity per item of the center's points table (维修项目计票): 0 or empty, not done.
+        self.repair_items = list(repair_items)
+        for item in self.repair_items:
+            self.fields[self.item_field(item)] = forms.IntegerField(
+                label=item.display_name,
+                min_value=0,
+                max_value=points.MAX_QUANTITY,
+                required=False,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "0"}),
+                help_text=ngettext(
+                    "%(points)s point each", "%(points)s points each", 1 if item.points == 1 else 2
+                )
+                % {"points": item.points.normalize()},
+            )
+
+    @staticmethod
+    def item_field(item) -> str:
+        return f"item__{item.code}"
+
+    def item_fields(self):
+        return [self[self.item_field(item)] for item in self.repair_items]
+
     def clean(self):
         data = super().clean()
+        data["items"] = [
+            {"item": item.code, "quantity": data[self.item_field(item)]}
+            for item in self.repair_items
+            if data.get(self.item_field(item))
+        ]
         if "hours" in self.errors or "minutes" in self.errors:
             return data
         total = (data.get("hours") or 0) * 60 + (data.get("minutes") or 0)
@@ -225,7 +254,12 @@ def _job_context(request, ticket: Ticket, **forms_) -> dict:
     if working:
         context["issue_form"] = forms_.get("issue_form") or IssueForm(stocks=drawable)
         context["return_form"] = forms_.get("return_form") or ReturnForm(stocks=stocks)
-        context["finish_form"] = forms_.get("finish_form") or FinishForm()
+        context["finish_form"] = forms_.get("finish_form") or FinishForm(
+            repair_items=points.items_offered(ticket)
+        )
+    else:
+        context["job_items"] = points.job_items(ticket)
+        context["job_cost"] = points.job_cost(ticket, context["material_cost"], context["lines"])
     return context
 
 
@@ -342,7 +376,7 @@ def job_finish(request, pk: int):
     if ticket.status in FINISHED:
         messages.info(request, _("The job is already finished."))
         return redirect("maintenance:job", pk=ticket.pk)
-    form = FinishForm(request.POST, request.FILES)
+    form = FinishForm(request.POST, request.FILES, repair_items=points.items_offered(ticket))
 
     def write(data):
         services.ticket_finish(
@@ -351,6 +385,7 @@ def job_finish(request, pk: int):
             labour_minutes=data["labour_minutes"],
             work_note=data["work_note"],
             photos=[data.get(name) for name in PHOTO_FIELDS],
+            items=data["items"],
         )
         return _("The job is finished. The reporter is asked to confirm the repair.")
 

@@ -28,7 +28,7 @@ from logistics.access import role_required
 from logistics.models import Role
 from maintenance import services, storeroom, stores
 from maintenance.models import Material
-from maintenance.selectors import DISPATCH_ROLES
+from maintenance.selectors import DISPATCH_ROLES, may_dispatch
 
 STORE_ROLES = (*DISPATCH_ROLES, Role.TECHNICIAN)
 QUANTITY_MAX_LENGTH = 20
@@ -218,6 +218,9 @@ def _stock_context(request, stock, **forms_) -> dict:
         "ledger_sum": ledger_sum,
         "ledger_agrees": ledger_sum == stock.balance,
         "may_keep": may_keep,
+        # Dispatchers open a job's request; a technician opens their own jobs' job page (the
+        # request's page answers 404 to them) and reads the others' numbers only.
+        "opens_tickets": may_dispatch(request.user),
         "receipt_form": (forms_.get("receipt_form") or ReceiptForm()) if may_keep else None,
         "adjustment_form": (forms_.get("adjustment_form") or AdjustmentForm())
         if may_keep

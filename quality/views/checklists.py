@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from logistics.models import ServiceArea
@@ -27,7 +27,9 @@ class ChecklistForm(forms.Form):
         max_length=checklists.CODE_MAX_LENGTH,
         help_text=gettext_lazy("Letters, digits and hyphens, e.g. apartments-daily."),
     )
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=checklists.NAME_MAX_LENGTH)
+    name = forms.CharField(
+        label=pgettext_lazy("thing", "Name"), max_length=checklists.NAME_MAX_LENGTH
+    )
     name_en = forms.CharField(
         label=gettext_lazy("Name in English"),
         max_length=checklists.NAME_MAX_LENGTH,

@@ -131,3 +131,32 @@
     }
   });
 })();
+
+// Printable records (static/css/print.css): a [data-print] button prints the page; while
+// printing, every <details> is open (a sealed record's seal prints in full) and closes again
+// afterwards.
+(function () {
+  "use strict";
+
+  var opened = [];
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-print]") : null;
+    if (button) {
+      event.preventDefault();
+      window.print();
+    }
+  });
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details:not([open])").forEach(function (details) {
+      details.setAttribute("open", "");
+      opened.push(details);
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (details) {
+      details.removeAttribute("open");
+    });
+    opened = [];
+  });
+})();

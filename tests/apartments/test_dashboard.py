@@ -395,3 +395,19 @@ def test_building_rows_write_numbers_as_intcomma_does(language):
         assert f'<td class="text-end">{intcomma(12345)}</td>' in html
         assert f'<td class="text-end">{intcomma(1234567)}</td>' in html
     assert "S&lt;1&gt;" in html and 'style="width: 97%">97%' in html
+
+
+def test_the_auditor_reads_the_not_arrived_list_and_does_not_export_it(intake, client):
+    """docs/decisions.md: the auditor samples the list on screen; the spreadsheet of names,
+    phones and beds goes only to those who act on it."""
+    client.force_login(user_with_role(Role.AUDITOR))
+    page = client.get(reverse("apartments:not_arrived"))
+    assert page.status_code == 200
+    assert len(list(page.context["page"])) > 0
+    assert 'data-testid="export"' not in page.content.decode()
+    assert client.get(reverse("apartments:not_arrived_export")).status_code == 404
+    manager = user_with_role(Role.DORM_MANAGER)
+    BuildingAssignmentFactory(user=manager, building=intake["S01"])
+    client.force_login(manager)
+    assert 'data-testid="export"' in client.get(reverse("apartments:not_arrived")).content.decode()
+    assert client.get(reverse("apartments:not_arrived_export")).status_code == 200

@@ -49,6 +49,7 @@ TICKET_FIELDS = {
     "events",
     "material_cost",
     "labour_minutes",
+    "labour_points",
 }
 
 

@@ -529,9 +529,9 @@ def test_the_job_page_query_count_does_not_grow_with_material_lines(
     client.force_login(started.technician)
     # session, user with role grants, the job with place and people, the technician's roster
     # campus (storerooms_for), the campus's stock with material and storeroom, the photos,
-    # the material lines with stock, material, storeroom and person, their cost, the unread
-    # notifications (the page's header)
-    with django_assert_num_queries(9):
+    # the material lines with stock, material, storeroom and person, their cost, the repair
+    # items table (the finish form), the unread notifications (the page's header)
+    with django_assert_num_queries(10):
         response = client.get(url("job", started))
     assert len(response.context["lines"]) == lines
 
@@ -540,8 +540,8 @@ def test_the_finished_job_page_query_count(client, started, django_assert_num_qu
     Ticket.objects.filter(pk=started.pk).update(status="done", finished_at=timezone.now())
     client.force_login(started.technician)
     # session, user with role grants, the job, its photos, the material lines, their cost, the
-    # unread notifications
-    with django_assert_num_queries(7):
+    # job's repair items, the unread notifications
+    with django_assert_num_queries(8):
         client.get(url("job", started))
 
 

@@ -446,15 +446,19 @@ def test_the_export_has_a_title_a_header_and_the_same_numbers(client, march, dis
         "Rated",
         "Reopened",
         "Labour hours",
+        "Labour (points)",
+        "Labour (yuan)",
         "Material cost (yuan)",
+        "Cost per finished job (yuan)",
         "Open at the end",
         "Overdue now",
     ]
     assert rows == [
-        ["李师傅", 2, 1, 100, 100, None, 0, 0, 0.5, 40, 1, 1],
-        ["王师傅", 2, 2, 50, 50, 3.5, 2, 1, 2.5, 30, 0, 0],
-        ["Not assigned", 1, 0, None, None, None, 0, 0, 0, 0, 1, 1],
-        ["Total", 5, 3, 66.7, 66.7, 3.5, 2, 1, 3, 70, 2, 2],
+        # no repair items recorded in March: labour counts no points, the cost is materials
+        ["李师傅", 2, 1, 100, 100, None, 0, 0, 0.5, 0, 0, 40, 40, 1, 1],
+        ["王师傅", 2, 2, 50, 50, 3.5, 2, 1, 2.5, 0, 0, 30, 15, 0, 0],
+        ["Not assigned", 1, 0, None, None, None, 0, 0, 0, 0, 0, 0, None, 1, 1],
+        ["Total", 5, 3, 66.7, 66.7, 3.5, 2, 1, 3, 0, 0, 70, 23.33, 2, 2],
     ]
     # numbers are numbers, not text
     assert all(isinstance(v, int | float) for v in rows[-1][1:])
@@ -472,7 +476,7 @@ def test_every_kind_exports(client, march, dispatcher, kind, first_labels):
     client.force_login(dispatcher)
     _title, _header, *rows = workbook_rows(client.get(f"/repairs/reports/{kind}.xlsx?{MARCH}"))
     assert [row[0] for row in rows] == first_labels
-    assert rows[-1][1:] == [5, 3, 66.7, 66.7, 3.5, 2, 1, 3, 70, 2, 2]
+    assert rows[-1][1:] == [5, 3, 66.7, 66.7, 3.5, 2, 1, 3, 0, 0, 70, 23.33, 2, 2]
 
 
 def test_the_title_names_the_campuses_read(client, march, dispatcher, admin):

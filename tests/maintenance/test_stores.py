@@ -400,6 +400,39 @@ def test_the_ledger_shows_the_job_of_an_issue(client, dispatcher, plumber, room,
     assert "-2" in body and "Issued to a job" in body
 
 
+def test_a_technician_opens_their_job_page_from_the_ledger(
+    client, plumber, campus, room, student, washers
+):
+    """The request's page answers 404 to a technician: the ledger links their own job's page,
+    and shows another technician's job as a number only."""
+    mine = f.ticket(room=room, reporter=student, technician=plumber, status="in_progress")
+    other = f.technician(campus, skills=["plumbing"], username="plumber2")
+    theirs = f.ticket(room=room, reporter=student, technician=other, status="in_progress")
+    stores.stock_issue(actor=plumber, stock=washers, ticket=mine, quantity="2")
+    stores.stock_issue(actor=other, stock=washers, ticket=theirs, quantity="1")
+    client.force_login(plumber)
+    body = client.get(go("stock_detail", washers.pk)).content.decode()
+    assert go("job", mine.pk) in body
+    assert go("ticket_detail", mine.pk) not in body
+    assert go("ticket_detail", theirs.pk) not in body and go("job", theirs.pk) not in body
+    assert theirs.number in body
+    assert client.get(go("job", mine.pk)).status_code == 200
+
+
+def test_the_qr_tile_shows_only_where_the_page_opens(client, campus, dispatcher):
+    outside = f.user_with_role(
+        Role.DEPARTMENT_HEAD,
+        department=f.DepartmentFactory(code="dining", areas=["dining"]),
+        username="head-dining",
+    )
+    client.force_login(outside)
+    assert go("place_list") not in client.get("/").content.decode()
+    assert client.get(go("place_list")).status_code == 404
+    client.force_login(dispatcher)
+    assert go("place_list") in client.get("/").content.decode()
+    assert client.get(go("place_list")).status_code == 200
+
+
 @pytest.mark.parametrize("movements", [3, 120])
 def test_the_ledger_query_count_does_not_grow(
     client, dispatcher, washers, movements, django_assert_num_queries

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from quality.views import (
+    audits,
     checklists,
     complaints,
     dashboard,
@@ -117,4 +118,10 @@ urlpatterns = [
         name="document_acknowledge",
     ),
     path("document-versions/<int:pk>/pdf/", documents.version_pdf, name="version_pdf"),
+    # audits: (quality/views/audits.py) internal audits (内部审核)
+    path("audits/", audits.programme, name="audit_programme"),
+    path("audits/new/", audits.audit_new, name="audit_new"),
+    path("audits/<int:pk>/", audits.audit_detail, name="audit_detail"),
+    path("audits/<int:pk>/report/", audits.audit_report, name="audit_report"),
+    path("audit-findings/<int:pk>/nonconformity/", audits.finding_to_nc, name="finding_to_nc"),
 ]

@@ -8,6 +8,7 @@ from quality.views import (
     documents,
     inspections,
     nonconformities,
+    objectives,
     scorecards,
     surveys,
 )
@@ -124,4 +125,12 @@ urlpatterns = [
     path("audits/<int:pk>/", audits.audit_detail, name="audit_detail"),
     path("audits/<int:pk>/report/", audits.audit_report, name="audit_report"),
     path("audit-findings/<int:pk>/nonconformity/", audits.finding_to_nc, name="finding_to_nc"),
+    # objectives: (quality/views/objectives.py) quality objectives (质量目标)
+    path("objectives/", objectives.objective_list, name="objective_list"),
+    path("objectives/new/", objectives.objective_new, name="objective_new"),
+    path(
+        "objective-reviews/<int:pk>/comment/",
+        objectives.review_comment,
+        name="objective_review_comment",
+    ),
 ]

@@ -7,10 +7,12 @@ from quality.views import (
     dashboard,
     documents,
     inspections,
+    management_reviews,
     nonconformities,
     objectives,
     scorecards,
     surveys,
+    training,
 )
 
 app_name = "quality"
@@ -132,5 +134,21 @@ urlpatterns = [
         "objective-reviews/<int:pk>/comment/",
         objectives.review_comment,
         name="objective_review_comment",
+    ),
+    # training: (quality/views/training.py) competence and training (培训)
+    path("training/", training.session_list, name="training_list"),
+    path("training/new/", training.session_new, name="training_new"),
+    path("training/<int:pk>/", training.session_detail, name="training_session"),
+    path("training/people/<int:user_id>/", training.person_record, name="training_record"),
+    path(
+        "training/people/<int:user_id>/qualification/",
+        training.qualification_grant,
+        name="qualification_grant",
+    ),
+    # management reviews: (quality/views/management_reviews.py) 管理评审
+    path("management-reviews/", management_reviews.review_list, name="management_reviews"),
+    path("management-reviews/new/", management_reviews.review_new, name="management_review_new"),
+    path(
+        "management-reviews/<int:pk>/", management_reviews.review_detail, name="management_review"
     ),
 ]

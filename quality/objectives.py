@@ -28,7 +28,7 @@ from logistics.access import ALL
 from logistics.errors import ServiceError
 from logistics.models import User
 from quality import nonconformities as ncs
-from quality.documents import departments_of, head_of, is_quality
+from quality.documents import head_of, is_quality
 from quality.models import (
     Complaint,
     Nonconformity,
@@ -263,7 +263,7 @@ def objectives_for(user) -> QuerySet[QualityObjective]:
     if not user.is_authenticated or not user.is_active:
         return QualityObjective.objects.none()
     queryset = QualityObjective.objects.select_related("department", "owner")
-    scope = departments_of(user)
+    scope = head_of(user)
     if scope is ALL:
         return queryset
     return queryset.filter(department_id__in=scope)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from logistics.access import ALL
 from logistics.models import Department, Role, User
 from quality import objectives
-from quality.documents import departments_of, head_of
+from quality.documents import head_of
 from quality.models import ObjectiveReview, QualityObjective
 
 
@@ -57,10 +57,9 @@ class ObjectiveForm(forms.Form):
 
 @login_required
 def objective_list(request):
-    scope = departments_of(request.user)
-    if scope is not ALL and not scope:
-        raise Http404
     heads = head_of(request.user)
+    if heads is not ALL and not heads:
+        raise Http404
     return render(
         request,
         "quality/iso/objective_list.html",

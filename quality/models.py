@@ -1226,7 +1226,7 @@ class DocumentVersion(models.Model):
     )
     text = models.TextField(_("text (Markdown)"), blank=True)
     text_en = models.TextField(_("text in English (Markdown)"), blank=True)
-    pdf = models.FileField(_("PDF"), upload_to="documents/%Y/", blank=True)
+    pdf = models.FileField(_("PDF file"), upload_to="documents/%Y/", blank=True)
     change_note = models.CharField(_("what changed"), max_length=300, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -130,7 +130,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('approved', 'Approved'), ('effective', 'Effective'), ('superseded', 'Superseded'), ('withdrawn', 'Withdrawn')], default='draft', max_length=10, verbose_name='status')),
                 ('text', models.TextField(blank=True, verbose_name='text (Markdown)')),
                 ('text_en', models.TextField(blank=True, verbose_name='text in English (Markdown)')),
-                ('pdf', models.FileField(blank=True, upload_to='documents/%Y/', verbose_name='PDF')),
+                ('pdf', models.FileField(blank=True, upload_to='documents/%Y/', verbose_name='PDF file')),
                 ('change_note', models.CharField(blank=True, max_length=300, verbose_name='what changed')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='sent for review at')),

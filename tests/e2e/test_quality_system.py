@@ -119,3 +119,50 @@ def test_a_procedure_is_drafted_approved_acknowledged_and_an_audit_finding_becom
     english.goto(f"/quality/audits/{audit.pk}/")
     expect(english.get_by_test_id("nc-link")).to_have_text(nc.number)
     assert_no_js_errors(tablet)
+
+
+def test_the_quality_system_pages_fit_every_width_in_both_languages(open_page):
+    # Given the demo's quality system (documents, audits, objectives, training)
+    from logistics.demo import seed_kernel
+    from quality.iso_demo import seed_quality_system
+    from quality.models import Audit, ControlledDocument, ManagementReview, TrainingSession
+
+    seed_kernel(lambda line: None)
+    seed_quality_system(lambda line: None)
+    from logistics.models import User
+
+    for username in ("auditor", "head"):
+        user = User.objects.get(username=username)
+        user.set_password(f.PASSWORD)
+        user.save()
+    procedure = ControlledDocument.objects.get(title="管理员工作流程")
+    audit = Audit.objects.get(status="issued")
+    review = ManagementReview.objects.create(
+        date=timezone.localdate(),
+        period_start=dt.date(timezone.localdate().year, 1, 1),
+        period_end=timezone.localdate(),
+        attendees="主任、各中心负责人",
+        created_by=User.objects.get(username="auditor"),
+    )
+    pages = [
+        ("/quality/documents/", procedure.number),
+        (f"/quality/documents/{procedure.pk}/", procedure.number),
+        ("/quality/documents/coverage/", "李领班"),
+        (f"/quality/audits/?year={audit.planned_date.year}", None),
+        (f"/quality/audits/{audit.pk}/report/", "晚归登记"),
+        ("/quality/objectives/", "公寓中心主任"),
+        (f"/quality/training/{TrainingSession.objects.filter(kind='contest').get().pk}/", None),
+        (f"/quality/management-reviews/{review.pk}/", "主任、各中心负责人"),
+    ]
+    for screen in ("phone", "tablet", "laptop"):
+        for locale in ("zh-CN", "en-US"):
+            page = open_page(screen=screen, locale=locale)
+            page.goto("/accounts/login/?next=/quality/documents/")
+            sign_in(page, "auditor", f.PASSWORD)
+            for url, text in pages:
+                response = page.goto(url)
+                assert response.status == 200, url
+                if text:
+                    expect(page.locator("main")).to_contain_text(text)
+                _fits(page, screen)
+            assert_no_js_errors(page)

@@ -200,3 +200,18 @@ def test_the_programme_query_count_does_not_grow(
     with django_assert_num_queries(5):
         response = client.get(url)
     assert len(response.context["rows"]) == 5
+
+
+def test_a_findings_photo_is_seen_by_who_sees_the_audit(
+    lead, ia, apartments_dept, head, dining_head
+):
+    from logistics.uploads import may_see_photo
+    from tests.quality.data import jpeg_upload
+
+    audit = plan(lead, apartments_dept, [ia])
+    finding = audits.finding_add(
+        actor=ia, audit=audit, clause="8.5", kind="minor", text="x", photo_file=jpeg_upload()
+    )
+    assert finding.photo is not None
+    assert may_see_photo(head, finding.photo) and may_see_photo(lead, finding.photo)
+    assert not may_see_photo(dining_head, finding.photo)

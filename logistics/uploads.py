@@ -376,3 +376,30 @@ def _uploader_sees_own(user, photo: Photo) -> bool:
 @register_photo_access
 def _administrators_see_all(user, photo: Photo) -> bool:
     return has_role(user, Role.ADMIN)
+
+
+# --- PDF documents ---------------------------------------------------------------------------
+
+MAX_PDF_BYTES = 20 * 1024 * 1024
+
+
+def pdf_check(file) -> bytes:
+    """The bytes of an uploaded PDF, checked by content, not by its name or declared type: it
+    must start with the PDF signature (%PDF-) and end with its end-of-file marker (%%EOF) in the
+    last kilobyte. Raises ValidationError with a message for the user otherwise."""
+    size = getattr(file, "size", None)
+    limit_message = _("The PDF is larger than %(limit)s MB.") % {
+        "limit": MAX_PDF_BYTES // (1024 * 1024)
+    }
+    if size is not None and size > MAX_PDF_BYTES:
+        raise ValidationError(limit_message, code="too_large")
+    if hasattr(file, "seek"):
+        file.seek(0)
+    data = file.read(MAX_PDF_BYTES + 1)
+    if len(data) > MAX_PDF_BYTES:
+        raise ValidationError(limit_message, code="too_large")
+    if not data:
+        raise ValidationError(_("The file is empty."), code="empty")
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-1024:]:
+        raise ValidationError(_("This file is not a PDF document."), code="not_pdf")
+    return data

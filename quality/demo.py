@@ -623,4 +623,5 @@ def _complain(
 
 
 # The surveys' and scorecards' part (its own module; registered by importing it).
-from quality import survey_demo  # noqa: E402, F401
+from quality import survey_demo  # noqa: E402, F401, I001
+from quality import iso_demo  # noqa: E402, F401

@@ -153,3 +153,66 @@ hall_panel(
     # people with a role (residents and staff); an account without one sees no panels
     visible=lambda user: bool(roles_of(user)),
 )
+
+
+# --- The quality system (issue 16): documents, audits, objectives, training, reviews ---------
+
+
+def _works_here(user) -> bool:
+    from logistics.access import is_staff_member
+
+    return is_staff_member(user)
+
+
+hall_entry(
+    key="quality.documents",
+    title=_("Controlled documents"),
+    description=_("Procedures, work instructions and emergency plans in force; acknowledge them."),
+    url_name="quality:document_list",
+    icon="journal-text",
+    visible=_works_here,
+    position=63,
+)
+
+hall_entry(
+    key="quality.audits",
+    title=_("Internal audits"),
+    description=_("The year's audit programme, audit plans, findings and reports."),
+    url_name="quality:audit_programme",
+    icon="search",
+    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.ADMIN),
+    visible=_auditor_or_head,
+    position=58,
+)
+
+hall_entry(
+    key="quality.objectives",
+    title=_("Quality objectives"),
+    description=_("Each department's objectives, measured from the portal's data every period."),
+    url_name="quality:objective_list",
+    icon="bullseye",
+    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.ADMIN),
+    visible=_auditor_or_head,
+    position=59,
+)
+
+hall_entry(
+    key="quality.training",
+    title=_("Training"),
+    description=_("Training sessions, knowledge contests, your record and qualifications."),
+    url_name="quality:training_list",
+    icon="mortarboard",
+    visible=_works_here,
+    position=64,
+)
+
+hall_entry(
+    key="quality.management_reviews",
+    title=_("Management reviews"),
+    description=_("Management review meetings with their inputs gathered on one page."),
+    url_name="quality:management_reviews",
+    icon="people",
+    roles=(Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.ADMIN),
+    visible=_auditor_or_head,
+    position=65,
+)

@@ -62,3 +62,25 @@ def satisfaction_surveys(run: JobContext) -> None:
     run.each_batch(surveys.reminders_due(day), lambda keys: surveys.remind(day, keys))
     run.step("close_expired", lambda: surveys.close_expired(day))
     run.step("scorecards", lambda: scorecards.compute_month(day))
+
+
+@nightly_job(
+    "quality.documents_and_objectives",
+    description=_(
+        "Controlled documents and quality objectives: approved versions whose date has come "
+        "take effect (superseding the one before), overdue periodic reviews raise an alert, "
+        "and every objective whose period ended gets its review with the measured value."
+    ),
+    time_limit=timedelta(minutes=10),
+)
+def documents_and_objectives(run: JobContext) -> None:
+    """For the run's date D: versions effective from D on take effect; one open
+    `document_review_due` alert per document whose review date is before D (an open one is
+    only seen again); the review of each objective's period ended by D, once (unique per
+    objective and period, so a second or concurrent run adds none)."""
+    from quality import documents, objectives
+
+    day = run.for_date
+    run.step("effective", lambda: documents.make_effective(day))
+    run.step("review_due", lambda: documents.review_due_alerts(day))
+    run.step("objective_reviews", lambda: objectives.reviews_due(day))

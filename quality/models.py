@@ -372,6 +372,8 @@ class Nonconformity(models.Model):
         INSPECTION = "inspection", pgettext_lazy("nonconformity source", "Inspection")
         COMPLAINT = "complaint", _("Complaint")
         MANUAL = "manual", _("Raised by hand")
+        AUDIT = "audit", _("Internal audit")
+        OBJECTIVE = "objective", _("Quality objective missed")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open: waiting for the action plan")
@@ -404,6 +406,14 @@ class Nonconformity(models.Model):
         blank=True,
         related_name="nonconformities",
         verbose_name=_("complaint"),
+    )
+    audit_finding = models.ForeignKey(
+        "AuditFinding",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="nonconformities",
+        verbose_name=_("audit finding"),
     )
     department = models.ForeignKey(
         Department,
@@ -1112,3 +1122,527 @@ class Scorecard(models.Model):
 
     def __str__(self):
         return f"{self.department} {self.period}"
+
+
+# --- Controlled documents (文件控制), internal audits, objectives, training (issue 16) ---------
+
+
+class DocumentKind(models.TextChoices):
+    """The kinds of controlled document, with the prefix of their number (TYPE-DEPT-SEQ)."""
+
+    MANUAL = "QM", _("Quality manual")
+    PROCEDURE = "PR", _("Procedure")
+    INSTRUCTION = "WI", _("Work instruction")
+    FORM = "FM", _("Form")
+    EMERGENCY_PLAN = "EP", _("Emergency plan")
+
+
+class ControlledDocument(models.Model):
+    """A controlled document: its number, owner and scope. Its text lives in versions; the
+    periodic review date is the document's (a review that changes nothing never touches the
+    effective version, which is frozen)."""
+
+    REVIEW_MONTHS = [(12, _("12 months")), (24, _("24 months")), (36, _("36 months"))]
+
+    kind = models.CharField(_("kind"), max_length=2, choices=DocumentKind.choices)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="documents", verbose_name=_("department")
+    )
+    area = models.ForeignKey(
+        ServiceArea,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("service area"),
+    )
+    sequence = models.PositiveIntegerField(_("sequence"))
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("title in English"), max_length=200, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_documents",
+        verbose_name=_("owner"),
+    )
+    # Roles (logistics.Role values) whose holders in the department must acknowledge it.
+    applies_to = models.JSONField(_("applies to roles"), default=list, blank=True)
+    review_months = models.PositiveSmallIntegerField(
+        _("periodic review"), choices=REVIEW_MONTHS, default=12
+    )
+    review_due = models.DateField(_("next review"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("controlled document")
+        verbose_name_plural = _("controlled documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "department", "sequence"], name="controlleddocument_sequence"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    @property
+    def display_title(self):
+        from django.utils.translation import get_language
+
+        if self.title_en and (get_language() or "").startswith("en"):
+            return self.title_en
+        return self.title
+
+
+class DocumentVersion(models.Model):
+    """One version of a controlled document: Draft → In review → Approved (by someone other
+    than its author) → Effective on its date → Superseded by the next. An effective,
+    superseded or withdrawn version is never edited (on PostgreSQL the database refuses it,
+    migration 0008): the only change it takes is its retirement."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        APPROVED = "approved", _("Approved")
+        EFFECTIVE = "effective", _("Effective")
+        SUPERSEDED = "superseded", _("Superseded")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN_STATUSES = (Status.DRAFT, Status.IN_REVIEW, Status.APPROVED)
+    FROZEN_STATUSES = (Status.EFFECTIVE, Status.SUPERSEDED, Status.WITHDRAWN)
+
+    document = models.ForeignKey(
+        ControlledDocument,
+        on_delete=models.PROTECT,
+        related_name="versions",
+        verbose_name=_("document"),
+    )
+    number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    text = models.TextField(_("text (Markdown)"), blank=True)
+    text_en = models.TextField(_("text in English (Markdown)"), blank=True)
+    pdf = models.FileField(_("PDF file"), upload_to="documents/%Y/", blank=True)
+    change_note = models.CharField(_("what changed"), max_length=300, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("sent for review at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    effective_from = models.DateField(_("effective from"), null=True, blank=True)
+    retired_on = models.DateField(_("superseded or withdrawn on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["document", "-number"]
+        verbose_name = _("document version")
+        verbose_name_plural = _("document versions")
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="documentversion_unique"),
+            models.UniqueConstraint(
+                fields=["document"],
+                condition=Q(status="effective"),
+                name="documentversion_one_effective",
+            ),
+            models.UniqueConstraint(
+                fields=["document"],
+                condition=Q(status__in=["draft", "in_review", "approved"]),
+                name="documentversion_one_open",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.document.number} v{self.number}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status in self.FROZEN_STATUSES
+
+    @property
+    def is_retired(self) -> bool:
+        return self.status in (self.Status.SUPERSEDED, self.Status.WITHDRAWN)
+
+
+class DocumentAcknowledgement(models.Model):
+    """A staff member's "read and understood" of one effective version."""
+
+    version = models.ForeignKey(
+        DocumentVersion,
+        on_delete=models.PROTECT,
+        related_name="acknowledgements",
+        verbose_name=_("version"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="document_acknowledgements",
+        verbose_name=_("user"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["version", "at"]
+        verbose_name = _("acknowledgement")
+        verbose_name_plural = _("acknowledgements")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "user"], name="acknowledgement_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} → {self.version_id}"
+
+
+class Qualification(models.Model):
+    """What a staff member is qualified for, and until when (e.g. internal auditor)."""
+
+    class Kind(models.TextChoices):
+        INTERNAL_AUDITOR = "internal_auditor", _("Internal auditor")
+        FIRST_AID = "first_aid", _("First aid")
+        FOOD_SAFETY = "food_safety", _("Food safety")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="qualifications",
+        verbose_name=_("staff member"),
+    )
+    kind = models.CharField(_("qualification"), max_length=20, choices=Kind.choices)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    session = models.ForeignKey(
+        "TrainingSession",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="qualifications",
+        verbose_name=_("training session"),
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+
+    class Meta:
+        ordering = ["user", "kind", "-valid_until"]
+        verbose_name = _("qualification")
+        verbose_name_plural = _("qualifications")
+
+    def __str__(self):
+        return f"{self.user} {self.get_kind_display()} {self.valid_until}"
+
+
+class TrainingSession(models.Model):
+    """A training session (or a knowledge contest, 岗位知识竞赛) and the documents it covered."""
+
+    class Kind(models.TextChoices):
+        TRAINING = "training", _("Training")
+        CONTEST = "contest", _("Knowledge contest")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TRAINING)
+    topic = models.CharField(_("topic"), max_length=200)
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="training_sessions",
+        verbose_name=_("department"),
+    )
+    trainer = models.CharField(_("trainer"), max_length=100)
+    date = models.DateField(_("date"))
+    planned = models.BooleanField(_("in the year's plan"), default=True)
+    documents = models.ManyToManyField(
+        ControlledDocument,
+        blank=True,
+        related_name="training_sessions",
+        verbose_name=_("documents"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-date", "pk"]
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+
+    def __str__(self):
+        return f"{self.date} {self.topic}"
+
+
+class TrainingAttendance(models.Model):
+    """One person at one session, with their quiz or assessment result (0–100)."""
+
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.CASCADE, related_name="attendance"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trainings"
+    )
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=1, null=True, blank=True)
+    passed = models.BooleanField(_("passed"), null=True)
+
+    class Meta:
+        ordering = ["session", "-score", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="attendance_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.session_id} {self.user_id}"
+
+
+class AuditProgramme(models.Model):
+    """The year's internal audit programme: every department and ISO clause once a year."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("audit programme")
+        verbose_name_plural = _("audit programmes")
+
+    def __str__(self):
+        return str(self.year)
+
+
+class AuditQuestion(models.Model):
+    """A reusable checklist question for one ISO 9001 clause."""
+
+    clause = models.CharField(_("clause"), max_length=10)
+    text = models.CharField(_("question"), max_length=300)
+    text_en = models.CharField(_("question in English"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["clause", "position", "pk"]
+        verbose_name = _("audit question")
+        verbose_name_plural = _("audit questions")
+
+    def __str__(self):
+        return f"{self.clause} {self.text}"
+
+
+class Audit(models.Model):
+    """One internal audit (内部审核) of a department: its plan, checklist, findings and the
+    report. Issuing the report seals it: on PostgreSQL the database refuses any change to an
+    issued audit and its findings (migration 0008)."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        ISSUED = "issued", _("Report issued")
+
+    programme = models.ForeignKey(
+        AuditProgramme, on_delete=models.PROTECT, related_name="audits", verbose_name=_("programme")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="audits", verbose_name=_("department")
+    )
+    planned_date = models.DateField(_("date"))
+    scope = models.CharField(_("scope"), max_length=300)
+    clauses = models.CharField(_("clauses"), max_length=200, help_text=_("e.g. 7.5, 8.5, 10.2"))
+    auditors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="audits_led", verbose_name=_("auditors")
+    )
+    auditees = models.CharField(_("auditees"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    strengths = models.TextField(_("strong points"), blank=True)
+    improvements = models.TextField(_("points to improve"), blank=True)
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["planned_date", "pk"]
+        verbose_name = _("internal audit")
+        verbose_name_plural = _("internal audits")
+
+    def __str__(self):
+        return f"IA-{self.pk} {self.department}"
+
+    @property
+    def number(self) -> str:
+        return f"IA-{self.programme.year}-{self.pk:03d}" if self.pk else ""
+
+    def clause_list(self) -> list[str]:
+        return [c.strip() for c in self.clauses.replace("，", ",").split(",") if c.strip()]
+
+
+class AuditFinding(models.Model):
+    """What an auditor found against one clause: a conformity, an observation, or a minor or
+    major nonconformity, with its evidence."""
+
+    class Kind(models.TextChoices):
+        CONFORMITY = "conformity", _("Conformity")
+        OBSERVATION = "observation", _("Observation")
+        MINOR = "minor", _("Minor nonconformity")
+        MAJOR = "major", _("Major nonconformity")
+
+    NONCONFORMING = (Kind.MINOR, Kind.MAJOR)
+
+    audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="findings")
+    clause = models.CharField(_("clause"), max_length=10)
+    question = models.ForeignKey(
+        AuditQuestion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("finding"), max_length=12, choices=Kind.choices)
+    text = models.TextField(_("finding"))
+    evidence = models.TextField(_("evidence"), blank=True)
+    photo = models.ForeignKey(
+        "logistics.Photo",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("photo"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["audit", "clause", "pk"]
+        verbose_name = _("audit finding")
+        verbose_name_plural = _("audit findings")
+
+    def __str__(self):
+        return f"{self.audit_id} {self.clause} {self.kind}"
+
+    @property
+    def is_nonconformity(self) -> bool:
+        return self.kind in self.NONCONFORMING
+
+
+class QualityObjective(models.Model):
+    """A department's quality objective (质量目标): a measure of the portal's own data (or one
+    entered by hand), a target and how often it is reviewed."""
+
+    class Measure(models.TextChoices):
+        REPAIRS_ON_TIME = "repairs_on_time", _("Repairs finished within their time limit (%)")
+        COMPLAINTS_48H = "complaints_48h", _("Complaints answered within 48 hours (%)")
+        SATISFACTION = "satisfaction", _("Satisfaction, mean of the survey stars (1–5)")
+        FOOD_SAMPLES = "food_samples", _("Food-safety records kept (%)")
+        MANUAL = "manual", _("Entered by hand")
+
+    class Frequency(models.TextChoices):
+        MONTHLY = "monthly", _("Monthly")
+        QUARTERLY = "quarterly", _("Quarterly")
+        YEARLY = "yearly", _("Yearly")
+
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="objectives",
+        verbose_name=_("department"),
+    )
+    title = models.CharField(_("objective"), max_length=200)
+    title_en = models.CharField(_("objective in English"), max_length=200, blank=True)
+    measure = models.CharField(_("measure"), max_length=20, choices=Measure.choices)
+    target = models.DecimalField(_("target"), max_digits=8, decimal_places=2)
+    at_least = models.BooleanField(_("at least the target (otherwise at most)"), default=True)
+    unit = models.CharField(_("unit"), max_length=20, default="%")
+    frequency = models.CharField(
+        _("frequency"), max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["department__code", "pk"]
+        verbose_name = _("quality objective")
+        verbose_name_plural = _("quality objectives")
+
+    def __str__(self):
+        return self.title
+
+
+class ObjectiveReview(models.Model):
+    """One period's review of an objective, created by the nightly job when the period ends:
+    the measured value, met or not, and the owner's comment."""
+
+    objective = models.ForeignKey(
+        QualityObjective, on_delete=models.PROTECT, related_name="reviews"
+    )
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    measured = models.DecimalField(_("measured"), max_digits=8, decimal_places=2, null=True)
+    sample = models.PositiveIntegerField(_("records"), default=0)
+    met = models.BooleanField(_("met"), null=True)
+    comment = models.TextField(_("owner's comment"), blank=True)
+    nonconformity = models.ForeignKey(
+        Nonconformity, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["objective", "-period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["objective", "period_start"], name="objectivereview_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.objective_id} {self.period_start}"
+
+
+class ManagementReview(models.Model):
+    """A management review meeting (管理评审): its inputs are gathered on its page."""
+
+    date = models.DateField(_("date"))
+    period_start = models.DateField(_("inputs from"))
+    period_end = models.DateField(_("inputs to"))
+    attendees = models.TextField(_("attendees"))
+    minutes = models.TextField(_("minutes"), blank=True)
+    decisions = models.TextField(_("decisions"), blank=True)
+    actions = models.TextField(_("actions"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = _("management review")
+        verbose_name_plural = _("management reviews")
+
+    def __str__(self):
+        return f"{self.date}"

@@ -337,6 +337,7 @@ def _create(
     inspection: Inspection | None = None,
     answer: InspectionAnswer | None = None,
     complaint: Complaint | None = None,
+    audit_finding=None,
 ) -> Nonconformity:
     if severity not in Severity.values:
         raise NonconformityInvalid(_("Choose a severity from the list."), field="severity")
@@ -348,6 +349,7 @@ def _create(
         inspection=inspection,
         answer=answer,
         complaint=complaint,
+        audit_finding=audit_finding,
         department=department,
         campus=campus,
         severity=severity,
@@ -379,6 +381,7 @@ def _create(
             "inspection": inspection.pk if inspection else None,
             "answer": answer.pk if answer else None,
             "complaint": complaint.pk if complaint else None,
+            "audit_finding": audit_finding.pk if audit_finding else None,
         },
     )
     recipients = [*kinds.department_heads(department.pk), owner]

@@ -1,13 +1,18 @@
 from django.urls import path
 
 from quality.views import (
+    audits,
     checklists,
     complaints,
     dashboard,
+    documents,
     inspections,
+    management_reviews,
     nonconformities,
+    objectives,
     scorecards,
     surveys,
+    training,
 )
 
 app_name = "quality"
@@ -96,5 +101,54 @@ urlpatterns = [
         "complaint-categories/<int:pk>/",
         complaints.category_edit,
         name="complaint_category_edit",
+    ),
+    # documents: (quality/views/documents.py) controlled documents (文件控制)
+    path("documents/", documents.document_list, name="document_list"),
+    path("documents/new/", documents.document_new, name="document_new"),
+    path("documents/coverage/", documents.coverage, name="document_coverage"),
+    path("documents/<int:pk>/", documents.document_detail, name="document_detail"),
+    path("documents/<int:pk>/new-version/", documents.version_new, name="version_new"),
+    path("documents/<int:pk>/reviewed/", documents.document_reviewed, name="document_reviewed"),
+    path("documents/<int:pk>/withdraw/", documents.document_withdraw, name="document_withdraw"),
+    path("document-versions/<int:pk>/", documents.version_detail, name="version_detail"),
+    path("document-versions/<int:pk>/edit/", documents.version_edit, name="version_edit_text"),
+    path("document-versions/<int:pk>/submit/", documents.version_submit, name="version_submit"),
+    path("document-versions/<int:pk>/approve/", documents.version_approve, name="version_approve"),
+    path("document-versions/<int:pk>/return/", documents.version_return, name="version_return"),
+    path(
+        "document-versions/<int:pk>/acknowledge/",
+        documents.acknowledge,
+        name="document_acknowledge",
+    ),
+    path("document-versions/<int:pk>/pdf/", documents.version_pdf, name="version_pdf"),
+    # audits: (quality/views/audits.py) internal audits (内部审核)
+    path("audits/", audits.programme, name="audit_programme"),
+    path("audits/new/", audits.audit_new, name="audit_new"),
+    path("audits/<int:pk>/", audits.audit_detail, name="audit_detail"),
+    path("audits/<int:pk>/report/", audits.audit_report, name="audit_report"),
+    path("audit-findings/<int:pk>/nonconformity/", audits.finding_to_nc, name="finding_to_nc"),
+    # objectives: (quality/views/objectives.py) quality objectives (质量目标)
+    path("objectives/", objectives.objective_list, name="objective_list"),
+    path("objectives/new/", objectives.objective_new, name="objective_new"),
+    path(
+        "objective-reviews/<int:pk>/comment/",
+        objectives.review_comment,
+        name="objective_review_comment",
+    ),
+    # training: (quality/views/training.py) competence and training (培训)
+    path("training/", training.session_list, name="training_list"),
+    path("training/new/", training.session_new, name="training_new"),
+    path("training/<int:pk>/", training.session_detail, name="training_session"),
+    path("training/people/<int:user_id>/", training.person_record, name="training_record"),
+    path(
+        "training/people/<int:user_id>/qualification/",
+        training.qualification_grant,
+        name="qualification_grant",
+    ),
+    # management reviews: (quality/views/management_reviews.py) 管理评审
+    path("management-reviews/", management_reviews.review_list, name="management_reviews"),
+    path("management-reviews/new/", management_reviews.review_new, name="management_review_new"),
+    path(
+        "management-reviews/<int:pk>/", management_reviews.review_detail, name="management_review"
     ),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from quality.api import surveys, views
+from quality.api import iso, surveys, views
 
 urlpatterns = [
     path("surveys/mine/", surveys.MySurveys.as_view(), name="api-surveys-mine"),
@@ -38,4 +38,20 @@ urlpatterns = [
         views.ComplaintFeedback.as_view(),
         name="api-complaint-feedback",
     ),
+    path("documents/", iso.DocumentList.as_view(), name="api-documents"),
+    path(
+        "documents/acknowledgements/mine/",
+        iso.MyAcknowledgements.as_view(),
+        name="api-my-acknowledgements",
+    ),
+    path("documents/<int:pk>/", iso.DocumentDetail.as_view(), name="api-document"),
+    path(
+        "documents/<int:pk>/acknowledge/",
+        iso.DocumentAcknowledge.as_view(),
+        name="api-document-acknowledge",
+    ),
+    path("audits/", iso.AuditList.as_view(), name="api-audits"),
+    path("audits/<int:pk>/", iso.AuditDetail.as_view(), name="api-audit"),
+    path("objectives/", iso.ObjectiveList.as_view(), name="api-objectives"),
+    path("training/mine/", iso.MyTraining.as_view(), name="api-my-training"),
 ]

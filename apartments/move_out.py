@@ -18,10 +18,12 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from apartments import notifications
 from apartments.models import (
     Building,
     MoveOutNotice,
@@ -39,6 +41,7 @@ from apartments.selectors import (
 from logistics.access import ALL, has_role, roles_of
 from logistics.errors import ServiceError
 from logistics.models import AuditEvent, Role, User
+from logistics.notifications import notify
 from logistics.services import audit_record
 
 # Who acts on requests (schedules inspections) within the buildings they see; auditors only read.
@@ -468,6 +471,13 @@ def move_out_schedule(
     request.status = MoveOutRequest.Status.SCHEDULED
     request.inspection_at = inspection_at
     request.save(update_fields=["status", "inspection_at", "updated_at"])
+    notify(
+        User.objects.filter(resident__pk=request.resident_id),
+        notifications.MOVE_OUT_SCHEDULED,
+        url=reverse("apartments:move_out_request", args=[request.pk]),
+        room=str(request.stay.bed.room),
+        when=formats.date_format(timezone.localtime(inspection_at), "Y-m-d H:i"),
+    )
     audit_record(
         actor=actor,
         action="move_out.schedule",

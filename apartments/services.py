@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from apartments import locks, selectors
+from apartments import locks, notifications, selectors
 from apartments.condition_reports import condition_report_ensure
 from apartments.models import (
     Bed,
@@ -28,6 +29,7 @@ from apartments.models import (
 )
 from logistics.errors import ServiceError
 from logistics.models import User
+from logistics.notifications import notify
 from logistics.services import audit_record
 
 # How often a check-in that proposes a bed tries again when another desk took the bed it
@@ -312,7 +314,15 @@ def _checkin_once(
             "kit_issued": kit_issued,
         },
     )
-    condition_report_ensure(stay=stay)  # the resident confirms the room's assets or disputes them
+    due_by = condition_report_ensure(stay=stay)  # the resident confirms the assets or disputes
+    # them; told here (one insert; the resident's account came with the lock)
+    notify(
+        [resident.user],
+        notifications.CONDITION_REPORT_DUE,
+        url=reverse("apartments:my_room") + "#condition-report",
+        room=str(plan.bed.room),
+        date=due_by.isoformat(),
+    )
     return stay
 
 

@@ -1,8 +1,8 @@
 """A resident's day in a real browser (issue 18): the home page says what waits for them (a
-condition report to answer, a charge they may still dispute, a repair to confirm), and "My
-room" shows the roommates, the fittings, the room's repairs with "report a repair here", and
-the charges — on a phone, a tablet and a laptop, in Chinese and in English, never wider than
-the screen."""
+condition report to answer, a charge they may still dispute, a repair to confirm), the bell's
+unread count shows without opening the menu, and "My room" shows the roommates, the fittings,
+the room's repairs with "report a repair here", and the charges: on a phone, a tablet and a
+laptop, in Chinese and in English, never wider than the screen."""
 
 import datetime as dt
 import re
@@ -94,6 +94,16 @@ def test_a_resident_sees_what_waits_and_their_room(open_page, screenshot, screen
     expect(panel.get_by_test_id("waiting-item")).to_have_count(3)
     expect(panel).to_contain_text("30.00")
     expect(panel).to_contain_text(world["ticket"].number)
+    # The unread count shows without opening the menu: beside the toggler on a phone and a
+    # tablet (the menu collapses below 992 px), in the menu bar on a laptop. Two unread: the
+    # inspection's charges, the keys due back.
+    compact = screen in ("phone", "tablet")
+    count = page.get_by_test_id("notifications-count-compact" if compact else "notifications-count")
+    expect(count).to_be_visible()
+    expect(count).to_have_text("2")
+    if compact:
+        expect(page.locator(".navbar-toggler")).to_be_visible()
+        expect(page.get_by_test_id("notifications-bell")).to_be_hidden()
     _fits(page, screen)
     screenshot(page, f"resident-home-{locale}-{screen}")
 
@@ -109,4 +119,12 @@ def test_a_resident_sees_what_waits_and_their_room(open_page, screenshot, screen
     expect(page.get_by_test_id("dispute-form")).to_be_visible()
     _fits(page, screen)
     screenshot(page, f"resident-my-room-{locale}-{screen}")
+
+    # The bell opens the notifications: the charge with its dispute period, the keys due
+    page.get_by_test_id("notifications-bell-compact" if compact else "notifications-bell").click()
+    expect(page).to_have_url(re.compile(r"/notifications/"))
+    expect(page.locator("main")).to_contain_text("30.00")
+    expect(page.locator("main")).to_contain_text("S01-101")
+    _fits(page, screen)
+    screenshot(page, f"resident-notifications-{locale}-{screen}")
     assert_no_js_errors(page)

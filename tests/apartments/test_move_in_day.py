@@ -90,4 +90,3 @@ def test_the_dashboard_shows_the_chosen_days_report(two_days, client):
     assert f"Report of {en_date(yesterday)}" in html
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "we received 3 residents" in page and "Today's report" in page
-

@@ -18,6 +18,7 @@ app_name = "apartments"
 urlpatterns = [
     path("buildings/", buildings.building_list, name="building_list"),
     path("buildings/<int:pk>/", buildings.building_detail, name="building_detail"),
+    path("buildings/<int:pk>/beds/", buildings.building_beds, name="building_beds"),
     path("my-room/", residents.my_room, name="my_room"),
     path("residents/<int:pk>/", residents.resident_card, name="resident_card"),
     # imports: (routes of apartments/views/imports.py go here)

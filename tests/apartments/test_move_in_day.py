@@ -90,3 +90,51 @@ def test_the_dashboard_shows_the_chosen_days_report(two_days, client):
     assert f"Report of {en_date(yesterday)}" in html
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "we received 3 residents" in page and "Today's report" in page
+
+
+# --- the room grid ---------------------------------------------------------------------------
+
+
+def grid_url(building):
+    return reverse("apartments:building_beds", args=[building.pk])
+
+
+def test_the_room_grid_shows_each_beds_state(two_days, client):
+    s1 = two_days["S01"]
+    client.force_login(user_with_role(Role.ADMIN))
+    page = client.get(grid_url(s1), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    # S01: 3 undergraduates in (yesterday), the staff member left, one reserved; 12 beds
+    assert page.context["counts"] == {"in": 3, "reserved": 1, "free": 8, "not_ready": 0}
+    states = [bed.state for _f, rooms in page.context["floors"] for r in rooms for bed in r.beds]
+    assert states[:5] == ["in", "in", "in", "free", "reserved"]
+    assert 'data-testid="bed-101-1" data-state="in"' in html
+    assert 'data-testid="bed-102-1" data-state="reserved"' in html
+    assert 'data-testid="bed-101-4" data-state="free"' in html  # the staff member's, left
+
+
+def test_the_room_grid_is_for_the_buildings_staff_only(two_days, client):
+    manager = user_with_role(Role.DORM_MANAGER)
+    BuildingAssignmentFactory(user=manager, building=two_days["J01"])
+    client.force_login(manager)
+    assert client.get(grid_url(two_days["J01"])).status_code == 200
+    assert client.get(grid_url(two_days["S01"])).status_code == 404
+    client.force_login(user_with_role(Role.STUDENT))
+    assert client.get(grid_url(two_days["J01"])).status_code == 404
+    client.logout()
+    assert client.get(grid_url(two_days["J01"])).status_code == 302
+
+
+@pytest.mark.parametrize("rooms", [1, 12])
+def test_the_room_grid_query_count_does_not_grow(client, rooms, django_assert_num_queries):
+    songbei, _ = campuses()
+    building = building_with_beds(songbei, "S09", rooms=rooms)
+    for person, bed in zip(make_residents(songbei, n=rooms), free_beds(building), strict=False):
+        stay(person, bed)
+    client.force_login(user_with_role(Role.ADMIN))
+    client.get(grid_url(building))  # the bell's unread count goes into the cache
+    # session, user with role grants; the building with its campus; the beds with their room
+    # and current stay
+    with django_assert_num_queries(4):
+        response = client.get(grid_url(building))
+    assert sum(len(r.beds) for _f, rs in response.context["floors"] for r in rs) == rooms * 4

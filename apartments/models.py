@@ -426,6 +426,35 @@ class KitCheck(models.Model):
         return f"{self.bed}: {self.get_result_display()}"
 
 
+class KitCheckLine(models.Model):
+    """One item of the kit's list in one check, counted and looked at (逐一验质验量): how many
+    the list asks for (copied, so editing the list never changes a past check), how many were
+    there, and whether their quality is acceptable."""
+
+    kit_check = models.ForeignKey(
+        KitCheck, on_delete=models.CASCADE, related_name="lines", verbose_name=_("kit check")
+    )
+    item = models.ForeignKey(
+        KitItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("kit item")
+    )
+    expected = models.PositiveSmallIntegerField(_("quantity expected"))
+    found = models.PositiveSmallIntegerField(_("quantity found"))
+    quality_ok = models.BooleanField(_("quality acceptable"), default=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["kit_check", "id"]
+        verbose_name = _("kit check line")
+        verbose_name_plural = _("kit check lines")
+
+    def __str__(self):
+        return f"{self.kit_check_id}/{self.item_id}: {self.found}/{self.expected}"
+
+    @property
+    def passed(self) -> bool:
+        return self.found >= self.expected and self.quality_ok
+
+
 # --- Room assets and stocktakes (固定资产) ---------------------------------------------------
 
 

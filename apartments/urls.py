@@ -135,6 +135,7 @@ urlpatterns = [
     path("buildings/<int:pk>/kits/", kits.kit_list, name="building_kits"),
     path("buildings/<int:pk>/kits/beds/<int:bed_id>/", kits.kit_bed, name="kit_bed"),
     path("buildings/<int:pk>/kits/beds/<int:bed_id>/check/", kits.kit_check, name="kit_check"),
+    path("buildings/<int:pk>/kits/beds/<int:bed_id>/items/", kits.kit_items, name="kit_items"),
     path("buildings/<int:pk>/kits/mark-placed/", kits.kit_mark_placed, name="kit_mark_placed"),
     # assets: (routes of apartments/views/assets.py go here)
     path("assets/prices/", asset_views.price_list, name="asset_prices"),

@@ -662,6 +662,14 @@ class StocktakeLine(models.Model):
 # --- Move-out (送老 / 退宿) ---------------------------------------------------------------------
 
 
+class ReviewReason(models.TextChoices):
+    NO_NOTICE = "no_notice", _("No move-out notice concerns this resident at that date")
+    NOT_THEIR_GRADUATION = (
+        "not_their_graduation",
+        _("Filed for graduation, but no graduation notice of the resident's class covers the date"),
+    )
+
+
 class MoveOutReason(models.TextChoices):
     """The API's keys (CONTRACT.md)."""
 
@@ -752,6 +760,11 @@ class MoveOutRequest(models.Model):
     keys_returned_at = models.DateTimeField(_("keys returned at"), null=True, blank=True)
     cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
     left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    # Why a manager must look at it before it goes ahead: filed outside every move-out notice
+    # that concerns the resident (apartments.move_out.outside_notice); "" when inside one.
+    review = models.CharField(
+        _("to be reviewed"), max_length=30, choices=ReviewReason.choices, blank=True
+    )
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -41,3 +41,10 @@ CHARGE_WAIVED = notification_kind(
     "apartments.charge_waived",
     _("The charge for %(tag)s was waived: %(reason)s"),
 )
+MOVE_OUT_TO_REVIEW = notification_kind(
+    "apartments.move_out_to_review",
+    _(
+        "A move-out request from room %(room)s for %(date)s is outside every move-out notice "
+        "that concerns the resident: review it."
+    ),
+)

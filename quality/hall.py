@@ -181,4 +181,5 @@ def _surveys_waiting(user):
     ]
 
 
-waiting_source("quality.surveys", _surveys_waiting, position=30)
+# people with a role (residents and staff); an account without one is asked nothing
+waiting_source("quality.surveys", _surveys_waiting, roles=tuple(Role.values), position=30)

@@ -19,9 +19,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from apartments import notifications
 from apartments.assets import asset_condition_set
 from apartments.models import (
     Asset,
@@ -34,6 +36,7 @@ from apartments.selectors import desk_buildings_for
 from logistics.access import has_role
 from logistics.errors import ServiceError
 from logistics.models import Photo, Role, User
+from logistics.notifications import notify
 from logistics.services import audit_record
 from logistics.uploads import photo_from_upload, register_photo_access
 
@@ -129,7 +132,7 @@ def condition_report_open(*, stay: Stay) -> ConditionReport:
     return report
 
 
-def condition_report_ensure(*, stay: Stay) -> None:
+def condition_report_ensure(*, stay: Stay) -> dt.date:
     """condition_report_open without reading the report back: one query, for checkin_create,
     which runs it inside its transaction and has no use for the report itself."""
     if stay.checked_in_at is None:
@@ -142,6 +145,7 @@ def condition_report_ensure(*, stay: Stay) -> None:
     ConditionReport.objects.bulk_create(
         [ConditionReport(stay_id=stay.pk, due_by=due_by)], ignore_conflicts=True
     )
+    return due_by
 
 
 def _locked(report: ConditionReport) -> ConditionReport:
@@ -288,6 +292,13 @@ def condition_report_resolve(
     locked.resolved_at = timezone.now()
     locked.resolved_by = actor
     locked.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
+    notify(
+        User.objects.filter(resident__pk=locked.stay.resident_id),
+        notifications.CONDITION_REPORT_RESOLVED,
+        url=reverse("apartments:my_room") + "#condition-report",
+        room=str(locked.stay.bed.room),
+        resolution=resolution,
+    )
     audit_record(
         actor=actor,
         action="apartments.condition_report_resolve",

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext, ngettext
 
 from apartments.models import (
@@ -386,10 +386,59 @@ def campus_short_name(campus: Campus) -> str:
     return name
 
 
-def report_paragraph(summary: Summary) -> str:
+def arrivals_on(user, day: date, *, campuses: list[Campus] | None = None) -> Summary:
+    """The day's arrivals (stays checked in on `day`, local time, whether or not they have
+    left since) by campus × category, among the residents `user`'s dashboard counts: one
+    query over the stays' (status, checked_in_at) index, plus the campuses unless given."""
+    if campuses is None:
+        campuses = list(Campus.objects.all())
+    visibility = visibility_of(user)
+    checked: dict[tuple[str, str], int] = {}
+    if not visibility.nothing:
+        tz = timezone.get_current_timezone()
+        start = timezone.make_aware(datetime.combine(day, time.min), tz)
+        end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min), tz)
+        rows = (
+            Stay.objects.filter(
+                status__in=(Stay.Status.ACTIVE, Stay.Status.ENDED),
+                checked_in_at__gte=start,
+                checked_in_at__lt=end,
+            )
+            .filter(_arrival_q(visibility))
+            .order_by()
+            .values_list("resident__campus__code", "resident__category")
+            .annotate(n=Count("pk"))
+        )
+        checked = {(campus, category): n for campus, category, n in rows}
+    return Summary(campuses=campuses, expected_cells={}, checked_cells=checked)
+
+
+def _arrival_q(visibility: Visibility) -> Q:
+    """The stays of the residents a dashboard counts (resident_q), or of the buildings the
+    user is assigned to."""
+    if visibility.everything:
+        return Q()
+    allowed = Q(pk__in=[])
+    if visibility.campus_ids:
+        allowed |= Q(resident__campus_id__in=visibility.campus_ids)
+    if visibility.assigned:
+        allowed |= Q(
+            bed__room__building__in=BuildingAssignment.objects.filter(
+                user_id=visibility.user_id
+            ).values("building_id")
+        )
+    return allowed
+
+
+def report_paragraph(summary: Summary, *, day: date | None = None) -> str:
     """'本次迎新共接待各类住宿人员N人,其中本科生N人(松北:N人,江南:N人)…' in the active
-    language, from the residents checked in so far."""
+    language, from the residents checked in so far; with `day`, the day's report of that
+    day's arrivals (a summary from arrivals_on): '9月1日共接待…'."""
     if summary.checked_in == 0:
+        if day is not None:
+            return gettext("No resident checked in on %(date)s.") % {
+                "date": formats.date_format(day)
+            }
         return gettext("No resident has checked in yet.")
     parts = []
     for categories, key in REPORT_GROUPS:
@@ -419,6 +468,12 @@ def report_paragraph(summary: Summary) -> str:
         listed = gettext(", ").join(parts[:-1]) + gettext(" and ") + parts[-1]
     else:
         listed = parts[0]
+    if day is not None:
+        return gettext("On %(date)s we received %(total)s residents of all kinds: %(parts)s.") % {
+            "date": formats.date_format(day),
+            "total": _number(summary.checked_in),
+            "parts": listed,
+        }
     return gettext("In this intake we received %(total)s residents of all kinds: %(parts)s.") % {
         "total": _number(summary.checked_in),
         "parts": listed,

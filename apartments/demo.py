@@ -8,7 +8,9 @@ portal and on paper) and many not, and a week of nightly zero reports with one
 missing (each counting its night's late returns).
 
 The demo sits above what it seeds: it writes through the models and imports no feature module
-(apartments.assets and apartments.move_out do not import it either)."""
+(apartments.assets and apartments.move_out do not import it either). seed_resident_days is
+the exception on purpose: its inspections, charges, disputes and stocktake go through the
+services, imported when it runs, so that their audit records and notifications exist too."""
 
 import datetime as dt
 import time
@@ -31,11 +33,14 @@ from apartments.models import (
     Building,
     BuildingAssignment,
     Category,
+    Charge,
+    ConditionReport,
     FireEquipment,
     FireEquipmentCheck,
     Gender,
     GenderPolicy,
     Handover,
+    InspectionResult,
     KitItem,
     KitType,
     LateReturn,
@@ -44,8 +49,10 @@ from apartments.models import (
     MoveOutRequest,
     Resident,
     Room,
+    RoomInspection,
     RoomKind,
     Stay,
+    Stocktake,
     Storeroom,
     ZeroReport,
 )
@@ -295,6 +302,7 @@ def _seed_move_in():
 
     day = timezone.localdate()
     tz = timezone.get_current_timezone()
+    now = timezone.now()
     stays, kits = [], []
     for i, resident in enumerate(Resident.objects.order_by("student_id")):
         if i % 10 == 9:
@@ -307,6 +315,8 @@ def _seed_move_in():
         at = timezone.make_aware(
             datetime.combine(day, datetime.min.time()) + timedelta(hours=8, minutes=i % 600), tz
         )
+        if at > now:  # check-ins happened, never later than now: those of the day before
+            at -= timedelta(days=1)
         stays.append(
             Stay(
                 resident=resident,
@@ -1144,3 +1154,138 @@ def seed_safety_rounds(log):
         f"safety: {SafetyRound.objects.count()} rounds over {SAFETY_ROUND_DAYS} days, "
         f"{Hazard.objects.count()} hazards"
     )
+
+
+# --- A resident's and a manager's day: condition reports, inspections, charges, a stocktake ---
+
+# The demo's condition reports: the first residents checked in to the manager's buildings, in
+# turn pending (the demo student's among them), confirmed, disputed, and disputed then resolved.
+DEMO_CONDITION_REPORTS = 12
+# Inspections of the graduates' rooms whose requests are under way in the manager's buildings,
+# each with a charge in one state: open, disputed, paid, waived, disputed and answered.
+DEMO_CHARGE_STATES = ("open", "disputed", "paid", "waived", "answered")
+DEMO_STOCKTAKE_COUNTED = 20
+
+
+@demo_seeder(order=39)
+@transaction.atomic
+def seed_resident_days(log):
+    """Condition reports, room inspections with charges in every state and an open stocktake,
+    through the services (so their audit records and notifications are there too). Running it
+    twice changes nothing."""
+    manager = User.objects.filter(username="manager").first()
+    if manager is None:
+        return
+    buildings = list(Building.objects.filter(assignments__user=manager).order_by("code"))
+    reports = _seed_condition_reports(manager, buildings)
+    charges = _seed_inspections(manager, buildings)
+    counted = _seed_stocktake(manager, buildings[:1])
+    log(
+        f"apartments: {reports} condition reports, {charges} inspection charges, "
+        f"a stocktake with {counted} assets counted"
+    )
+
+
+def _seed_condition_reports(manager, buildings) -> int:
+    from apartments import condition_reports as cr
+
+    if ConditionReport.objects.exists():
+        return 0
+    demo = Stay.objects.filter(
+        resident__student_id=DEMO_STUDENT_ID, status=Stay.Status.ACTIVE
+    ).select_related("bed__room__building")
+    others = (
+        Stay.objects.filter(status=Stay.Status.ACTIVE, bed__room__building__in=buildings)
+        .exclude(resident__student_id=DEMO_STUDENT_ID)
+        .exclude(resident__move_out_requests__isnull=False)
+        .select_related("bed__room__building", "resident__user")
+        .order_by("resident__student_id")[: DEMO_CONDITION_REPORTS - 1]
+    )
+    due = timezone.localdate() + dt.timedelta(days=5)
+    made = 0
+    for i, stay in enumerate([*demo, *others]):
+        report = cr.condition_report_open(stay=stay)
+        ConditionReport.objects.filter(pk=report.pk).update(due_by=due)
+        report.due_by = due
+        user = stay.resident.user
+        asset = Asset.objects.filter(room_id=stay.bed.room_id).order_by("tag").first()
+        kind = i % 4
+        if kind == 1 and user is not None:
+            cr.condition_report_confirm(actor=user, report=report)
+        elif kind in (2, 3) and user is not None and asset is not None:
+            cr.condition_report_dispute(
+                actor=user, report=report, items=[(asset, "抽屉拉不开，入住时就坏了", None)]
+            )
+            if kind == 3 and stay.bed.room.building in buildings:
+                cr.condition_report_resolve(
+                    actor=manager,
+                    report=report,
+                    resolution="已核实，记为磨损，退宿时不计赔偿。",
+                    conditions={asset.pk: AssetCondition.WORN},
+                )
+        made += 1
+    return made
+
+
+def _seed_inspections(manager, buildings) -> int:
+    from apartments import inspections
+
+    if RoomInspection.objects.exists():
+        return 0
+    requests = list(
+        MoveOutRequest.objects.filter(
+            status__in=(MoveOutRequest.Status.REQUESTED, MoveOutRequest.Status.SCHEDULED),
+            stay__bed__room__building__in=buildings,
+        )
+        .select_related("resident__user", "stay__bed__room")
+        .order_by("planned_date", "pk")[: len(DEMO_CHARGE_STATES)]
+    )
+    made = 0
+    for state, request in zip(DEMO_CHARGE_STATES, requests, strict=False):
+        inspection = inspections.inspection_start(actor=manager, move_out_request=request)
+        assets = list(Asset.objects.filter(room_id=request.stay.bed.room_id).order_by("tag"))
+        if not assets:
+            continue
+        items = [inspections.ItemInput(asset_id=a.pk) for a in assets]
+        items[0] = inspections.ItemInput(
+            asset_id=assets[0].pk,
+            result=InspectionResult.DAMAGED,
+            note="桌面划痕严重",
+            resident_ids=[request.resident_id],
+        )
+        inspections.inspection_complete(actor=manager, inspection=inspection, items=items)
+        charge = Charge.objects.filter(item__inspection=inspection).get()
+        resident_user = request.resident.user
+        if state in ("disputed", "answered") and resident_user is not None:
+            inspections.charge_dispute(actor=resident_user, charge=charge, text="入住时就有划痕")
+            if state == "answered":
+                inspections.charge_answer(
+                    actor=manager,
+                    charge=charge,
+                    resolution="入住验收单无划痕记录，按维修价的一半收取。",
+                    amount=(charge.amount / 2).quantize(Decimal("0.01")),
+                    price_reason="双方各担一半",
+                )
+        elif state == "paid":
+            inspections.charge_pay(actor=manager, charge=charge)
+        elif state == "waived":
+            inspections.charge_waive(actor=manager, charge=charge, reason="家庭经济困难，予以减免")
+        made += 1
+    return made
+
+
+def _seed_stocktake(manager, buildings) -> int:
+    from apartments import stocktakes
+
+    if not buildings or Stocktake.objects.exists():
+        return 0
+    stocktake = stocktakes.stocktake_start(actor=manager, building=buildings[0])
+    tags = list(
+        Asset.objects.filter(room__building=buildings[0])
+        .order_by("tag")
+        .values_list("tag", flat=True)[:DEMO_STOCKTAKE_COUNTED]
+    )
+    for i, tag in enumerate(tags):
+        condition = AssetCondition.WORN if i % 7 == 3 else AssetCondition.GOOD
+        stocktakes.stocktake_count(actor=manager, stocktake=stocktake, tag=tag, condition=condition)
+    return len(tags)

@@ -4,6 +4,7 @@ from apartments.assets import STOREROOM_VIEWERS
 from apartments.selectors import BUILDING_VIEWERS
 from logistics.hall import hall_entry, hall_panel
 from logistics.models import Role
+from logistics.waiting import waiting_source
 
 hall_entry(
     key="apartments.buildings",
@@ -314,3 +315,15 @@ hall_entry(
     roles=BUILDING_VIEWERS,
     position=19,
 )
+
+
+# --- what waits for a resident (the home page's "waiting for you") ---
+
+
+def _waiting_for_resident(user):
+    from apartments.home import waiting_items
+
+    return waiting_items(user)
+
+
+waiting_source("apartments.resident", _waiting_for_resident, roles=(Role.STUDENT,), position=20)

@@ -23,9 +23,11 @@ from django.db import transaction
 from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from apartments import notifications
 from apartments.assets import asset_condition_set, room_assets
 from apartments.models import (
     AssetCondition,
@@ -42,6 +44,7 @@ from apartments.move_out import MoveOutError, MoveOutInvalid, WrongStatus, notic
 from apartments.selectors import buildings_for, desk_buildings_for
 from logistics.access import ALL
 from logistics.models import Photo, User
+from logistics.notifications import notify, notify_many
 from logistics.services import audit_record
 from logistics.uploads import photo_from_upload, register_photo_access
 
@@ -450,6 +453,7 @@ def inspection_complete(
     MoveOutRequest.objects.filter(pk__in=inspected).update(
         status=MoveOutRequest.Status.INSPECTED, updated_at=now
     )
+    _tell_inspected(locked, inspected, charged)
     audit_record(
         actor=actor,
         action="inspection.complete",
@@ -460,6 +464,47 @@ def inspection_complete(
         },
     )
     return locked
+
+
+def _tell_inspected(inspection: RoomInspection, request_ids: list[int], charged: list[Charge]):
+    """Tell each charged resident their charges and the dispute period, and each mover that
+    their keys are due back by their planned date: two reads, one insert."""
+    room = str(inspection.room)
+    totals: dict[int, tuple[int, Decimal]] = {}
+    for charge in charged:
+        count, total = totals.get(charge.resident_id, (0, Decimal("0.00")))
+        totals[charge.resident_id] = (count + 1, total + charge.amount)
+    movers = list(
+        MoveOutRequest.objects.filter(pk__in=request_ids).values_list(
+            "resident_id", "planned_date", "pk"
+        )
+    )
+    users = {
+        r.pk: r.user
+        for r in Resident.objects.select_related("user").filter(
+            pk__in={*totals, *(m[0] for m in movers)}, user__isnull=False
+        )
+    }
+    until = formats.date_format(timezone.localtime(inspection.dispute_until), "Y-m-d H:i")
+    messages = [
+        (
+            [users.get(resident_id)],
+            notifications.INSPECTED_CHARGES,
+            reverse("apartments:my_room") + "#charges",
+            {"room": room, "count": count, "total": str(total), "until": until},
+        )
+        for resident_id, (count, total) in sorted(totals.items())
+    ]
+    messages += [
+        (
+            [users.get(resident_id)],
+            notifications.KEYS_DUE,
+            reverse("apartments:move_out_request", args=[pk]),
+            {"room": room, "date": planned.isoformat()},
+        )
+        for resident_id, planned, pk in movers
+    ]
+    notify_many(messages)
 
 
 # --- Writes: keys, clearance, leaving ----------------------------------------------------------
@@ -532,8 +577,18 @@ def move_out_leave(*, actor: User, move_out_request: MoveOutRequest) -> MoveOutR
 def _lock_charge(charge: Charge) -> Charge:
     return (
         Charge.objects.select_for_update(of=("self",))
-        .select_related("item__inspection")
+        .select_related("item__inspection", "item__asset")
         .get(pk=charge.pk)
+    )
+
+
+def _tell_resident(charge: Charge, kind, **params) -> None:
+    notify(
+        User.objects.filter(resident__pk=charge.resident_id),
+        kind,
+        url=reverse("apartments:my_room") + "#charges",
+        tag=charge.item.asset.tag,
+        **params,
     )
 
 
@@ -582,6 +637,8 @@ def charge_waive(*, actor: User, charge: Charge, reason: str) -> Charge:
     locked.resolution = reason
     locked.settled_at, locked.settled_by = timezone.now(), actor
     locked.save(update_fields=["status", "resolution", "settled_at", "settled_by"])
+    if locked.disputed_at is not None:  # the answer to the resident's dispute
+        _tell_resident(locked, notifications.CHARGE_WAIVED, reason=reason)
     audit_record(actor=actor, action="charge.waive", target=locked, changes={"reason": reason})
     _clear_resident(actor, locked.resident_id)
     return locked
@@ -650,6 +707,7 @@ def charge_answer(
     locked.resolution = resolution
     locked.status = Charge.Status.OPEN
     locked.save(update_fields=["amount", "price_reason", "resolution", "status"])
+    _tell_resident(locked, notifications.CHARGE_ANSWERED, amount=str(amount), answer=resolution)
     audit_record(
         actor=actor,
         action="charge.answer",

@@ -35,7 +35,7 @@ def resident_lock(student_id: str) -> Resident | None:
     """The resident with this student id, locked: a second desk checking the same resident in
     waits here until the first has committed, then sees the first one's stay."""
     return (
-        Resident.objects.select_related("campus")
+        Resident.objects.select_related("campus", "user")  # the user: told of the report due
         .select_for_update(of=("self",))
         .filter(student_id=student_id)
         .first()

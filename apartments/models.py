@@ -432,6 +432,35 @@ class KitCheck(models.Model):
         return f"{self.bed}: {self.get_result_display()}"
 
 
+class KitCheckLine(models.Model):
+    """One item of the kit's list in one check, counted and looked at (逐一验质验量): how many
+    the list asks for (copied, so editing the list never changes a past check), how many were
+    there, and whether their quality is acceptable."""
+
+    kit_check = models.ForeignKey(
+        KitCheck, on_delete=models.CASCADE, related_name="lines", verbose_name=_("kit check")
+    )
+    item = models.ForeignKey(
+        KitItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("kit item")
+    )
+    expected = models.PositiveSmallIntegerField(_("quantity expected"))
+    found = models.PositiveSmallIntegerField(_("quantity found"))
+    quality_ok = models.BooleanField(_("quality acceptable"), default=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["kit_check", "id"]
+        verbose_name = _("kit check line")
+        verbose_name_plural = _("kit check lines")
+
+    def __str__(self):
+        return f"{self.kit_check_id}/{self.item_id}: {self.found}/{self.expected}"
+
+    @property
+    def passed(self) -> bool:
+        return self.found >= self.expected and self.quality_ok
+
+
 # --- Room assets and stocktakes (固定资产) ---------------------------------------------------
 
 
@@ -639,6 +668,14 @@ class StocktakeLine(models.Model):
 # --- Move-out (送老 / 退宿) ---------------------------------------------------------------------
 
 
+class ReviewReason(models.TextChoices):
+    NO_NOTICE = "no_notice", _("No move-out notice concerns this resident at that date")
+    NOT_THEIR_GRADUATION = (
+        "not_their_graduation",
+        _("Filed for graduation, but no graduation notice of the resident's class covers the date"),
+    )
+
+
 class MoveOutReason(models.TextChoices):
     """The API's keys (CONTRACT.md)."""
 
@@ -729,6 +766,11 @@ class MoveOutRequest(models.Model):
     keys_returned_at = models.DateTimeField(_("keys returned at"), null=True, blank=True)
     cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
     left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    # Why a manager must look at it before it goes ahead: filed outside every move-out notice
+    # that concerns the resident (apartments.move_out.outside_notice); "" when inside one.
+    review = models.CharField(
+        _("to be reviewed"), max_length=30, choices=ReviewReason.choices, blank=True
+    )
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

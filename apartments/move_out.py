@@ -18,16 +18,19 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from apartments import notifications
 from apartments.models import (
     Building,
     MoveOutNotice,
     MoveOutReason,
     MoveOutRequest,
     Resident,
+    ReviewReason,
     Stay,
 )
 from apartments.selectors import (
@@ -39,6 +42,7 @@ from apartments.selectors import (
 from logistics.access import ALL, has_role, roles_of
 from logistics.errors import ServiceError
 from logistics.models import AuditEvent, Role, User
+from logistics.notifications import notify
 from logistics.services import audit_record
 
 # Who acts on requests (schedules inspections) within the buildings they see; auditors only read.
@@ -249,6 +253,11 @@ class BoardRow:
         return [self.counts[s] for s in BOARD_STATUSES]
 
     @property
+    def linked_cells(self) -> list[tuple[str, int]]:
+        """(status, count) per board column: each count opens the requests behind it."""
+        return [(s.value, self.counts[s]) for s in BOARD_STATUSES]
+
+    @property
     def done_percent(self) -> int:
         left = self.counts[MoveOutRequest.Status.LEFT]
         return round(100 * left / self.residents) if self.residents else 0
@@ -407,22 +416,61 @@ def move_out_file(
         raise NoActiveStay()
     if MoveOutRequest.objects.filter(resident=resident, status__in=MoveOutRequest.OPEN).exists():
         raise RequestAlreadyOpen()
+    review = outside_notice(resident, planned_date, reason)
     try:
         with transaction.atomic():
             request = MoveOutRequest.objects.create(
-                resident=resident, stay=stay, planned_date=planned_date, reason=reason, note=note
+                resident=resident,
+                stay=stay,
+                planned_date=planned_date,
+                reason=reason,
+                note=note,
+                review=review,
             )
     except IntegrityError as error:
         # Another request of the same resident committed in between (a double tap, two
         # devices): the partial unique constraint moveoutrequest_one_open_per_resident.
         raise RequestAlreadyOpen() from error
+    if review:
+        # Routed to the building's dorm managers, with the reason
+        notify(
+            User.objects.filter(
+                building_assignments__building_id=stay.bed.room.building_id,
+                building_assignments__role=Role.DORM_MANAGER,
+            ).distinct(),
+            notifications.MOVE_OUT_TO_REVIEW,
+            url=reverse("apartments:move_out_request", args=[request.pk]),
+            room=str(stay.bed.room),
+            date=planned_date.isoformat(),
+        )
     audit_record(
         actor=actor,
         action="move_out.file",
         target=request,
-        changes={"planned_date": planned_date.isoformat(), "reason": reason},
+        changes={"planned_date": planned_date.isoformat(), "reason": reason, "review": review},
     )
     return request
+
+
+def outside_notice(resident: Resident, planned_date: dt.date, reason: str) -> str:
+    """Why a request for `planned_date` must be reviewed by a manager ("" when a notice that
+    concerns the resident covers the date): no notice concerns them then, or they file for
+    graduation and no graduation notice of their class covers it (a class of 2025 student
+    filing for 2027-06-30 as "graduation")."""
+    covering = [
+        n
+        for n in notices_concerning(resident, today=min(planned_date, timezone.localdate()))
+        if n.move_out_from <= planned_date <= n.move_out_until
+    ]
+    if not covering:
+        if reason == MoveOutReason.GRADUATION:
+            return ReviewReason.NOT_THEIR_GRADUATION
+        return ReviewReason.NO_NOTICE
+    if reason == MoveOutReason.GRADUATION and not any(
+        (n.graduation_year or planned_date.year) == resident.graduation_year for n in covering
+    ):
+        return ReviewReason.NOT_THEIR_GRADUATION
+    return ""
 
 
 def _locked(move_out_request: MoveOutRequest) -> MoveOutRequest:
@@ -468,6 +516,13 @@ def move_out_schedule(
     request.status = MoveOutRequest.Status.SCHEDULED
     request.inspection_at = inspection_at
     request.save(update_fields=["status", "inspection_at", "updated_at"])
+    notify(
+        User.objects.filter(resident__pk=request.resident_id),
+        notifications.MOVE_OUT_SCHEDULED,
+        url=reverse("apartments:move_out_request", args=[request.pk]),
+        room=str(request.stay.bed.room),
+        when=formats.date_format(timezone.localtime(inspection_at), "Y-m-d H:i"),
+    )
     audit_record(
         actor=actor,
         action="move_out.schedule",

@@ -455,3 +455,67 @@ def buildings_all() -> list[Building]:
     """Every building, with its campus, in campus and code order (a semester survey's sample
     is set per building)."""
     return list(Building.objects.select_related("campus").order_by("campus__position", "code"))
+
+
+# --- the room grid: each room's beds as reserved, in, free -------------------------------------
+
+
+@dataclass(frozen=True)
+class BedCell:
+    pk: int
+    number: int
+    state: str  # one of BED_STATES
+    resident_name: str  # of the current stay, for the staff who see the building
+
+
+@dataclass(frozen=True)
+class RoomBeds:
+    pk: int
+    number: str
+    floor: int
+    beds: list[BedCell]
+
+
+# "not_ready": a free bed in a room not ready for residents (Room.ready, kept by the
+# maintenance readiness campaign: being repaired, cleaned…); bed_grid reads it in the same
+# query. The template and its legend show the state.
+BED_STATES = ("in", "reserved", "free", "not_ready")
+
+
+def bed_state(current_status: str | None, ready: bool = True) -> str:
+    if current_status == Stay.Status.ACTIVE:
+        return "in"
+    if current_status == Stay.Status.RESERVED:
+        return "reserved"
+    return "free" if ready else "not_ready"
+
+
+def bed_grid(building: Building) -> list[RoomBeds]:
+    """The building's rooms by floor and number, each with its beds and their state: one
+    query (the beds with their room and the current stay's status and resident, if any)."""
+    current = Stay.objects.filter(bed=OuterRef("pk"), status__in=Stay.CURRENT)
+    beds = (
+        Bed.objects.filter(room__building=building)
+        .select_related("room")
+        .annotate(
+            current_status=Subquery(current.values("status")[:1]),
+            current_name=Subquery(current.values("resident__name")[:1]),
+        )
+        .order_by("room__floor", "room__number", "number")
+    )
+    rooms: dict[int, RoomBeds] = {}
+    for bed in beds:
+        room = rooms.get(bed.room_id)
+        if room is None:
+            room = rooms[bed.room_id] = RoomBeds(
+                pk=bed.room_id, number=bed.room.number, floor=bed.room.floor, beds=[]
+            )
+        room.beds.append(
+            BedCell(
+                pk=bed.pk,
+                number=bed.number,
+                state=bed_state(bed.current_status, bed.room.ready),
+                resident_name=bed.current_name or "",
+            )
+        )
+    return list(rooms.values())

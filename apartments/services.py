@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from apartments import locks, selectors
+from apartments import locks, notifications, selectors
 from apartments.condition_reports import condition_report_ensure
 from apartments.models import (
     Bed,
@@ -22,6 +23,8 @@ from apartments.models import (
     Building,
     Category,
     KitCheck,
+    KitCheckLine,
+    KitItem,
     KitType,
     Resident,
     Room,
@@ -29,6 +32,7 @@ from apartments.models import (
 )
 from logistics.errors import ServiceError
 from logistics.models import User
+from logistics.notifications import notify
 from logistics.services import audit_record
 
 # How often a check-in that proposes a bed tries again when another desk took the bed it
@@ -313,7 +317,15 @@ def _checkin_once(
             "kit_issued": kit_issued,
         },
     )
-    condition_report_ensure(stay=stay)  # the resident confirms the room's assets or disputes them
+    due_by = condition_report_ensure(stay=stay)  # the resident confirms the assets or disputes
+    # them; told here (one insert; the resident's account came with the lock)
+    notify(
+        [resident.user],
+        notifications.CONDITION_REPORT_DUE,
+        url=reverse("apartments:my_room") + "#condition-report",
+        room=str(plan.bed.room),
+        date=due_by.isoformat(),
+    )
     return stay
 
 
@@ -446,12 +458,73 @@ def kit_check_record(
         kit.status = BedKit.Status.FAILED
         kit.failures += 1
     kit.save()
-    KitCheck.objects.create(
+    kit.last_check = KitCheck.objects.create(
         bed=bed,
         kit_type=kit_type,
         result=KitCheck.Result.PASSED if passed else KitCheck.Result.FAILED,
         reason="" if passed else reason,
         checked_by=actor,
+    )
+    return kit
+
+
+@dataclass(frozen=True)
+class KitLineInput:
+    """What the checker found of one item of the kit's list."""
+
+    item_id: int
+    found: int
+    quality_ok: bool = True
+    note: str = ""
+
+
+def kit_line_problem(item: KitItem, line: KitLineInput) -> str:
+    """The line's shortfall in words ("" when the item passes), for the check's reason."""
+    problems = []
+    if line.found < item.quantity:
+        problems.append(
+            _("%(found)s of %(expected)s") % {"found": line.found, "expected": item.quantity}
+        )
+    if not line.quality_ok:
+        problems.append(line.note.strip() or _("poor quality"))
+    if not problems:
+        return ""
+    return f"{item.display_name}: {', '.join(problems)}"
+
+
+@transaction.atomic
+def kit_check_items(
+    *, actor: User | None, bed: Bed, kit_type: KitType, lines: list[KitLineInput]
+) -> BedKit:
+    """Check a bed's kit item by item against the kit's list (逐一验质验量): every item of the
+    list counted and looked at. The kit passes when every item is all there and of acceptable
+    quality; otherwise it fails with the shortfalls as its reason. The lines are kept with the
+    check; the bed's kit (and so the tallies' triggers) change as in kit_check_record."""
+    items = list(kit_type.items.all())
+    by_item = {line.item_id: line for line in lines}
+    if len(by_item) != len(lines) or set(by_item) != {item.pk for item in items}:
+        raise KitCheckError(_("Count every item of the kit's list, once each."))
+    if not items:
+        raise KitCheckError(_("This kit type has no list of items to check against."))
+    if any(line.found < 0 or line.found > 999 for line in lines):
+        raise KitCheckError(_("A quantity must be between 0 and 999."))
+    problems = [p for p in (kit_line_problem(i, by_item[i.pk]) for i in items) if p]
+    reason = "; ".join(problems)[:200]
+    kit = kit_check_record(
+        actor=actor, bed=bed, kit_type=kit_type, passed=not problems, reason=reason
+    )
+    KitCheckLine.objects.bulk_create(
+        [
+            KitCheckLine(
+                kit_check=kit.last_check,
+                item=item,
+                expected=item.quantity,
+                found=by_item[item.pk].found,
+                quality_ok=by_item[item.pk].quality_ok,
+                note=by_item[item.pk].note.strip()[:200],
+            )
+            for item in items
+        ]
     )
     return kit
 

@@ -18,6 +18,7 @@ app_name = "apartments"
 urlpatterns = [
     path("buildings/", buildings.building_list, name="building_list"),
     path("buildings/<int:pk>/", buildings.building_detail, name="building_detail"),
+    path("buildings/<int:pk>/beds/", buildings.building_beds, name="building_beds"),
     path("my-room/", residents.my_room, name="my_room"),
     path("residents/<int:pk>/", residents.resident_card, name="resident_card"),
     # imports: (routes of apartments/views/imports.py go here)
@@ -134,6 +135,7 @@ urlpatterns = [
     path("buildings/<int:pk>/kits/", kits.kit_list, name="building_kits"),
     path("buildings/<int:pk>/kits/beds/<int:bed_id>/", kits.kit_bed, name="kit_bed"),
     path("buildings/<int:pk>/kits/beds/<int:bed_id>/check/", kits.kit_check, name="kit_check"),
+    path("buildings/<int:pk>/kits/beds/<int:bed_id>/items/", kits.kit_items, name="kit_items"),
     path("buildings/<int:pk>/kits/mark-placed/", kits.kit_mark_placed, name="kit_mark_placed"),
     # assets: (routes of apartments/views/assets.py go here)
     path("assets/prices/", asset_views.price_list, name="asset_prices"),

@@ -78,6 +78,10 @@ class HallPanel:
     roles: tuple[str, ...] = ()  # empty: every signed-in user
     position: int = 100
     visible: Callable | None = field(default=None, compare=False)  # extra check(user)
+    # The page the panel shows on: "home" (the service hall) or another page that renders
+    # panels_for(user, page=...), e.g. "my_room": how an app adds a part to another app's page
+    # without the two importing each other.
+    page: str = "home"
 
     def shows_to(self, user) -> bool:
         if self.roles and not has_role(user, *self.roles):
@@ -103,6 +107,7 @@ def hall_panel(
     roles: tuple[str, ...] = (),
     position: int = 100,
     visible: Callable | None = None,
+    page: str = "home",
 ) -> HallPanel:
     panel = HallPanel(
         key=key,
@@ -111,18 +116,20 @@ def hall_panel(
         roles=tuple(roles),
         position=position,
         visible=visible,
+        page=page,
     )
     PANELS[panel.key] = panel
     return panel
 
 
-def panels_for(user) -> list[ShownPanel]:
-    """The panels `user` sees, in order, each with its context (computed only for them)."""
+def panels_for(user, page: str = "home") -> list[ShownPanel]:
+    """The panels `user` sees on `page`, in order, each with its context (computed only for
+    them)."""
     if not user.is_authenticated:
         return []
     shown = []
     for panel in sorted(PANELS.values(), key=lambda p: (p.position, p.key)):
-        if not panel.shows_to(user):
+        if panel.page != page or not panel.shows_to(user):
             continue
         context = panel.context(user) if panel.context is not None else {}
         if context is None:
@@ -188,3 +195,14 @@ hall_entry(
     roles=(Role.ADMIN,),
     position=920,
 )
+
+
+# What waits for the user (logistics.waiting): one panel, first on the page, for everyone.
+def _waiting_panel(user):
+    from logistics.waiting import waiting_for
+
+    items = waiting_for(user)
+    return {"items": items} if items else None
+
+
+hall_panel("kernel.waiting", "logistics/waiting_panel.html", context=_waiting_panel, position=1)

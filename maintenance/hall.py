@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from logistics.hall import hall_entry, hall_panel
 from logistics.models import Role
+from logistics.waiting import waiting_source
 from maintenance.reports import may_read_reports
 from maintenance.selectors import DISPATCH_ROLES, may_dispatch
 
@@ -112,4 +113,30 @@ hall_panel(
     context=_low_stock,
     roles=(*DISPATCH_ROLES, Role.TECHNICIAN),
     position=40,
+)
+
+
+# --- a resident's day: repairs to confirm (home page), the room's repairs ("My room") ---
+
+
+def _repairs_to_confirm(user):
+    from maintenance.home import repairs_to_confirm
+
+    return repairs_to_confirm(user)
+
+
+def _room_repairs(user):
+    from maintenance.home import room_repairs_panel
+
+    return room_repairs_panel(user)
+
+
+waiting_source("maintenance.to_confirm", _repairs_to_confirm, roles=REPORTER_ROLES, position=10)
+
+hall_panel(
+    "maintenance.room_repairs",
+    "maintenance/room_repairs_panel.html",
+    context=_room_repairs,
+    roles=(Role.STUDENT,),
+    page="my_room",
 )

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from logistics.access import roles_of
 from logistics.hall import hall_entry, hall_panel
 from logistics.models import Role
+from logistics.waiting import waiting_source
 from quality.selectors import head_departments, is_auditor
 
 
@@ -216,3 +217,31 @@ hall_entry(
     visible=_auditor_or_head,
     position=65,
 )
+
+# --- what waits for a person: surveys to answer ---
+
+
+def _surveys_waiting(user):
+    from django.urls import reverse
+    from django.utils.translation import gettext
+
+    from logistics.waiting import WaitingItem
+    from quality.surveys import open_invitations_of
+
+    invitations = open_invitations_of(user)
+    if not invitations:
+        return []
+    return [
+        WaitingItem(
+            text=gettext("A short survey waits for your answer: tell us how we did."),
+            url=reverse("quality:my_surveys"),
+            icon="star-half",
+            due=gettext("by %(date)s") % {"date": invitations[-1].expires_on.isoformat()}
+            if len(invitations) == 1
+            else "",
+        )
+    ]
+
+
+# people with a role (residents and staff); an account without one is asked nothing
+waiting_source("quality.surveys", _surveys_waiting, roles=tuple(Role.values), position=30)

@@ -38,3 +38,21 @@ def building_detail(request, pk: int):
             "handover_stale": pending is not None and handovers.is_stale(pending),
         },
     )
+
+
+@role_required(*selectors.BUILDING_VIEWERS)
+def building_beds(request, pk: int):
+    """The building's room grid: each room's beds as in, reserved or free (and not ready,
+    once beds carry a readiness flag), floor by floor; the counts on top."""
+    building = selectors.building_get(request.user, pk)
+    rooms = selectors.bed_grid(building)
+    counts = dict.fromkeys(selectors.BED_STATES, 0)
+    for room in rooms:
+        for bed in room.beds:
+            counts[bed.state] += 1
+    floors = [(floor, list(group)) for floor, group in groupby(rooms, key=lambda r: r.floor)]
+    return render(
+        request,
+        "apartments/building_beds.html",
+        {"building": building, "floors": floors, "counts": counts},
+    )

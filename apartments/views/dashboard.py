@@ -76,6 +76,7 @@ def _live_context(user, day: date) -> dict:
     buildings = dashboard.building_progress(user)
     return {
         "day": day,
+        "today": timezone.localdate(),
         "summary": summary,
         "table": summary.table(),
         "hours": dashboard.arrivals_per_hour(user, day),
@@ -83,7 +84,10 @@ def _live_context(user, day: date) -> dict:
         "building_rows": building_rows(buildings),
         "free_beds": sum(b.free_beds for b in buildings),
         "kits": dashboard.kit_counts(user),
-        "report": dashboard.report_paragraph(summary),
+        # the report of the chosen day: its arrivals, not everything so far
+        "report": dashboard.report_paragraph(
+            dashboard.arrivals_on(user, day, campuses=summary.campuses), day=day
+        ),
         "updated_at": timezone.localtime(),
     }
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -180,3 +180,67 @@ def _kits_url(building, form, *, anchor: str = "", fail=None) -> str:
         query["fail"] = fail.pk
     url = reverse("apartments:building_kits", args=[building.pk])
     return url + (f"?{urlencode(query)}" if query else "") + (f"#{anchor}" if anchor else "")
+
+
+@role_required(*DESK_ROLES)
+def kit_items(request, pk: int, bed_id: int):
+    """Check one bed's kit item by item against the kit's list (逐一验质验量): each item's
+    quantity found and whether its quality is acceptable. GET shows the list to fill (each
+    item's expected quantity filled in, its quality ticked); POST records the check."""
+    building = selectors.desk_building_get(request.user, pk)
+    code = request.POST.get("kit") or request.GET.get("kit", "")
+    kit_type = selectors.kit_types().filter(code=code).prefetch_related("items").first()
+    bed = next(iter(selectors.kit_beds(building, bed_id=bed_id)), None)
+    if bed is None or kit_type is None:
+        raise Http404
+    bed.room.building = building  # its label (S01-101-1) without another query
+    items = list(kit_type.items.all())
+    rows = [{"item": item, "found": item.quantity, "ok": True, "note": ""} for item in items]
+    error = ""
+    if request.method == "POST":
+        lines, rows, error = _read_lines(request.POST, items)
+        if not error:
+            try:
+                kit = services.kit_check_items(
+                    actor=request.user, bed=bed, kit_type=kit_type, lines=lines
+                )
+            except services.MoveInError as exc:
+                error = exc.message
+            else:
+                if kit.status == BedKit.Status.PLACED:
+                    messages.success(
+                        request, _("Bed %(bed)s: every item checked, kit placed.") % {"bed": bed}
+                    )
+                else:
+                    messages.warning(
+                        request,
+                        _("Bed %(bed)s: the kit failed the check: %(reason)s")
+                        % {"bed": bed, "reason": kit.last_check.reason},
+                    )
+                url = reverse("apartments:building_kits", args=[building.pk])
+                return redirect(f"{url}?kit={kit_type.code}#bed-{bed.pk}")
+    elif request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(
+        request,
+        "apartments/kit_items.html",
+        {"building": building, "bed": bed, "kit_type": kit_type, "rows": rows, "error": error},
+        status=400 if error else 200,
+    )
+
+
+def _read_lines(data, items):
+    """The posted lines, the rows to show again and an error ("" when every line reads)."""
+    lines, rows, error = [], [], ""
+    for item in items:
+        raw = data.get(f"found-{item.pk}", "").strip()
+        ok = data.get(f"ok-{item.pk}") == "1"
+        note = data.get(f"note-{item.pk}", "")[:200]
+        rows.append({"item": item, "found": raw, "ok": ok, "note": note})
+        try:
+            found = int(raw)
+        except ValueError:
+            error = _("Enter how many of each item are there (a whole number).")
+            continue
+        lines.append(services.KitLineInput(item_id=item.pk, found=found, quality_ok=ok, note=note))
+    return lines, rows, error

@@ -33,7 +33,11 @@ class DateTimeInput(forms.DateTimeInput):
 
 class MoveOutRequestForm(forms.Form):
     planned_date = forms.DateField(label=gettext_lazy("Planned move-out date"), widget=DateInput)
-    reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=MoveOutReason.choices)
+    # Nothing chosen for the resident: "graduation" is offered first only when a graduation
+    # notice concerns them (_mine_context), so nobody files it by accident.
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Reason"), choices=[("", "---------"), *MoveOutReason.choices]
+    )
     note = forms.CharField(
         label=gettext_lazy("Note (optional)"),
         max_length=move_out.NOTE_MAX_LENGTH,
@@ -131,7 +135,15 @@ def _resident_or_404(request):
     return resident
 
 
+def _filing_form(notices) -> MoveOutRequestForm:
+    """The empty form; "graduation" chosen in advance only when a notice for the resident's
+    graduating class is on."""
+    graduating = any(n.graduation_year is not None for n in notices)
+    return MoveOutRequestForm(initial={"reason": MoveOutReason.GRADUATION} if graduating else {})
+
+
 def _mine_context(resident, form=None) -> dict:
+    notices = move_out.with_text(move_out.notices_concerning(resident))
     stay = current_stay_of(resident)
     requests = list(move_out.requests_of_resident(resident))
     open_request = next((r for r in requests if r.status in MoveOutRequest.OPEN), None)
@@ -142,8 +154,8 @@ def _mine_context(resident, form=None) -> dict:
         "requests": requests,
         "open_request": open_request,
         "may_file": may_file,
-        "form": form if form is not None else MoveOutRequestForm(),
-        "notices": move_out.with_text(move_out.notices_concerning(resident)),
+        "form": form if form is not None else _filing_form(notices),
+        "notices": notices,
         "today": timezone.localdate(),
         "max_date": timezone.localdate() + dt.timedelta(days=move_out.MAX_DAYS_AHEAD),
     }
@@ -181,9 +193,20 @@ def my_move_out_file(request):
     except move_out.MoveOutError as error:
         messages.error(request, error.message)
         return redirect("apartments:my_move_out")
-    messages.success(
-        request, _("Your move-out request is filed. Your dorm manager will schedule an inspection.")
-    )
+    if filed.review:
+        messages.warning(
+            request,
+            _(
+                "Your move-out request is filed, outside the move-out notices that concern you: "
+                "a dorm manager reviews it first (%(why)s)."
+            )
+            % {"why": filed.get_review_display()},
+        )
+    else:
+        messages.success(
+            request,
+            _("Your move-out request is filed. Your dorm manager will schedule an inspection."),
+        )
     return redirect("apartments:move_out_request", pk=filed.pk)
 
 

@@ -3,24 +3,32 @@
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from apartments import agreements, selectors
+from apartments import agreements, home, selectors
 from apartments.dashboard import residents_for
 from apartments.models import Stay
 from apartments.views.condition_reports import resident_context
 from logistics.access import role_required
+from logistics.hall import panels_for
 from logistics.models import Role
 
 
 @role_required(Role.STUDENT)
 def my_room(request):
-    """The resident's own room: reserved or checked in, with the roommates' beds taken."""
+    """The resident's own room: reserved or checked in; the roommates, the room's fittings and
+    their condition, the resident's charges; and what other apartments' neighbours add as
+    panels on the "my_room" page (maintenance: the room's repairs, "report a repair here")."""
     resident = selectors.resident_of(request.user)
     stay = selectors.current_stay_of(resident) if resident else None
+    active = stay is not None and stay.status == stay.Status.ACTIVE
+    report = resident_context(stay)  # the condition report lists the room's assets itself
     context = {
         "resident": resident,
         "stay": stay,
+        "roommates": home.roommates(stay) if stay else [],
+        "assets": home.room_assets(stay) if active and not report else [],
+        "room_panels": panels_for(request.user, page="my_room") if active else [],
         "agreement_row": _student_agreement(request.user, stay) if stay else None,
-        **resident_context(stay),
+        **report,
     }
     return render(request, "apartments/my_room.html", context)
 

@@ -160,3 +160,20 @@
     opened = [];
   });
 })();
+
+// The room inspection's "All OK" button (apartments/inspection.html): every asset back to OK,
+// so that only the exceptions need a tap.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-all-ok]");
+    if (!button) {
+      return;
+    }
+    var form = button.closest("form");
+    var boxes = form ? form.querySelectorAll('input.btn-check[value="ok"]') : [];
+    for (var i = 0; i < boxes.length; i++) {
+      boxes[i].checked = true;
+    }
+  });
+})();

@@ -176,7 +176,8 @@ def test_dashboard_page_shows_the_numbers_and_refreshes_itself(intake, client):
     assert page.status_code == 200
     assert 'hx-trigger="every 10s"' in html
     assert 'data-testid="checked-in">10<' in html
-    assert "In this intake we received 10 residents" in html
+    # the day's report: today's arrivals (the whole intake arrived today)
+    assert "we received 10 residents of all kinds" in html
 
     live = client.get(reverse("apartments:move_in_dashboard_live"), HTTP_HX_REQUEST="true")
     assert live.status_code == 200
@@ -209,8 +210,8 @@ def test_dashboard_query_count_does_not_grow(intake, client, extra, django_asser
         stay(person, beds[0])
     client.force_login(user_with_role(Role.ADMIN))
     # session, user with role grants; campuses, residents by campus × category, arrivals per hour,
-    # buildings with their counts, kits by status
-    with django_assert_num_queries(7):
+    # buildings with their counts, kits by status; the day's arrivals by campus × category
+    with django_assert_num_queries(8):
         client.get(reverse("apartments:move_in_dashboard_live"))
 
 

@@ -323,7 +323,9 @@ def test_the_room_pages_agreement_costs_two_queries(
     client.force_login(world["student"].user)
     client.get(reverse("apartments:my_room"))
     # session, user with role grants; the resident; their stay; this year's student agreement;
-    # the resident's signature of it; the room's condition report (none)
-    with django_assert_num_queries(7):
+    # the resident's signature of it; the room's condition report (none); the roommates; the
+    # room's fittings (no report lists them); the resident's charges; maintenance's panel: the
+    # room, its repairs
+    with django_assert_num_queries(12):
         response = client.get(reverse("apartments:my_room"))
     assert (response.context["agreement_row"]["item"].signature is not None) is signed

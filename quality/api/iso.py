@@ -269,22 +269,26 @@ class MyTrainingSerializer(serializers.Serializer):
 class MyTraining(APIView):
     def get(self, request):
         record = training.record_of(request.user)
+        # Through the serializer, so that the answer is what the schema says (a score is a
+        # decimal string, as every decimal in the API).
         return Response(
-            {
-                "trainings": [
-                    {
-                        "session": row.session_id,
-                        "topic": row.session.topic,
-                        "kind": row.session.kind,
-                        "date": row.session.date,
-                        "score": row.score,
-                        "passed": row.passed,
-                    }
-                    for row in record["trainings"]
-                ],
-                "qualifications": [
-                    {"kind": q.kind, "valid_from": q.valid_from, "valid_until": q.valid_until}
-                    for q in record["qualifications"]
-                ],
-            }
+            MyTrainingSerializer(
+                {
+                    "trainings": [
+                        {
+                            "session": row.session_id,
+                            "topic": row.session.topic,
+                            "kind": row.session.kind,
+                            "date": row.session.date,
+                            "score": row.score,
+                            "passed": row.passed,
+                        }
+                        for row in record["trainings"]
+                    ],
+                    "qualifications": [
+                        {"kind": q.kind, "valid_from": q.valid_from, "valid_until": q.valid_until}
+                        for q in record["qualifications"]
+                    ],
+                }
+            ).data
         )

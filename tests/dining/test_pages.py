@@ -304,6 +304,7 @@ def test_the_service_hall_shows_each_role_its_dining_entries(world):
         "dining.suppliers",
         "dining.prices",
         "dining.report",
+        "dining.setup",
     }
 
 

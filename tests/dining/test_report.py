@@ -75,8 +75,9 @@ def test_the_report_page_query_count_does_not_grow(client, world, extra, django_
         DishPrice.objects.create(dish=dish, price=Decimal("9"), valid_from=dt.date(2026, 10, 5))
     client.force_login(world["manager"])
     # session, user with grants; managed canteens; dishes; prices with who set them; the
-    # month's menu dishes; the bell's unread count
-    with django_assert_num_queries(7):
+    # month's menu dishes; the bell's unread count; the departments serving dining (a dining
+    # manager is their head for the quality pages: the menu's quality entries)
+    with django_assert_num_queries(8):
         response = client.get(f"/dining/report/?canteen={world['A'].pk}&month=2026-10")
     assert response.status_code == 200
     assert 'data-testid="report-chart"' in response.content.decode()

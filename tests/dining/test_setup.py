@@ -29,8 +29,9 @@ def manager(client, world):
 
 def test_the_list_shows_only_the_managers_campus(client, world, manager, django_assert_num_queries):
     client.get(reverse("dining:setup"))  # the bell's unread count cached
-    # session, user with grants; the canteens with their counts
-    with django_assert_num_queries(3):
+    # session, user with grants; the canteens with their counts; the departments serving
+    # dining (the menu's quality entries for a dining manager)
+    with django_assert_num_queries(4):
         html = client.get(reverse("dining:setup")).content.decode()
     assert "Canteen One" in html and "Canteen Two" not in html
     assert "2 workers · 2 fridges · 1 staff accounts" in html
@@ -170,7 +171,8 @@ def test_the_canteen_page_query_count(client, world, manager, django_assert_num_
         FoodWorker.objects.create(canteen=world["A"], name=f"工{n}")
     url = reverse("dining:setup_canteen", args=[world["A"].pk])
     client.get(url)  # the bell's unread count cached
-    # session, user; the canteen with its workers, fridges and staff; the campus choices
-    with django_assert_num_queries(7):
+    # session, user; the canteen with its workers, fridges and staff; the campus choices; the
+    # departments serving dining (the menu's quality entries for a dining manager)
+    with django_assert_num_queries(8):
         response = client.get(url)
     assert response.content.decode().count('data-testid="setup-worker"') == 7

@@ -19,6 +19,15 @@ from tests.conftest import requires_postgres
 from tests.quality.iso_data import DAY, effective_document
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The services' messages are asserted in English (Chinese is the default language)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
 JOB = "quality.documents_and_objectives"
 
 

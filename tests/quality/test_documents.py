@@ -28,6 +28,8 @@ def _in_english():
 
     with translation.override("en"):
         yield
+
+
 JOB = "quality.documents_and_objectives"
 
 

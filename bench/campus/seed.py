@@ -172,6 +172,7 @@ def seed(residents: int, rooms: int, buildings: int, open_tickets: int, sessions
             Resident(
                 student_id=student_id(n),
                 name=f"学生{n}",
+                name_initials="xs",  # pinyin_initials("学生…"), as the import writes it
                 gender="M" if n % 2 == 0 else "F",
                 category=CATEGORY_CYCLE[n % len(CATEGORY_CYCLE)],
                 campus=campuses[(n // 2) % len(campuses)],

@@ -4,6 +4,7 @@ nothing; a condition that no longer holds is closed; bulk queries."""
 
 import datetime as dt
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -13,7 +14,21 @@ from dining import alarms, safety
 from dining.models import Supplier, SupplierCertificate
 from logistics.alerts import alerts_for
 from logistics.models import Alert, JobRun
+from logistics.nightly import Outcome, run_job
+from tests.conftest import requires_postgres
 from tests.dining.data import dining_world, today
+from tests.threads import race
+
+JOB = "dining.food_safety"
+
+
+def food_safety_work(for_date):
+    """The job's steps without the engine (its lock, its JobRun)."""
+    alarms.samples_missing_raise(for_date)
+    alarms.health_checks_missing_raise(for_date)
+    alarms.temperatures_raise(for_date)
+    alarms.certificates_expiring_raise(for_date)
+
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +159,50 @@ def test_the_job_runs_in_a_fixed_number_of_queries(world, django_assert_max_num_
     # update of the ones still open
     with django_assert_max_num_queries(8):
         alarms.samples_missing_raise(today())
+
+
+def _missing_lunch_sample(world):
+    """Today's lunch with two dishes sampled and one not (a food_sample_missing condition),
+    and no morning check (a health_check_missing one)."""
+    for dish in (world["kungpao"], world["rice"]):
+        safety.sample_record(
+            actor=world["staff_a"],
+            canteen=world["A"],
+            date=today(),
+            meal="lunch",
+            dish=dish,
+            grams=150,
+        )
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_runs_raise_each_alarm_exactly_once():
+    world = dining_world()
+    _missing_lunch_sample(world)
+    # Through the engine: one works, the others find it running or done.
+    outcomes = race(3, lambda i: run_job(JOB, today(), trigger=f"starter-{i}"))
+    assert [o.state for o in outcomes].count("succeeded") == 1
+    # And the work itself three times at once, without the engine's lock.
+    race(3, lambda i: food_safety_work(today()))
+    kinds = sorted(Alert.objects.filter(resolved_at=None).values_list("kind", flat=True))
+    assert kinds.count("food_sample_missing") == 1
+    assert kinds.count("health_check_missing") == 1
+
+
+@pytest.mark.django_db
+def test_a_run_that_dies_halfway_is_completed_by_the_next_with_nothing_twice(world):
+    _missing_lunch_sample(world)
+    # The samples' step commits; then the worker dies before the morning checks.
+    with (
+        mock.patch.object(alarms, "health_checks_missing_raise", side_effect=KeyboardInterrupt),
+        pytest.raises(KeyboardInterrupt),
+    ):
+        run_job(JOB, today(), trigger="test")
+    assert JobRun.objects.get(job=JOB, for_date=today()).status == JobRun.Status.FAILED
+    assert list(Alert.objects.values_list("kind", flat=True)) == ["food_sample_missing"]
+
+    assert run_job(JOB, today(), trigger="test").state == JobRun.Status.SUCCEEDED
+    kinds = sorted(Alert.objects.values_list("kind", flat=True))
+    assert kinds.count("food_sample_missing") == 1 and kinds.count("health_check_missing") == 1
+    assert run_job(JOB, today(), trigger="test").state == Outcome.ALREADY_DONE

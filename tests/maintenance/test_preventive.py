@@ -3,8 +3,10 @@ queue with the schedule's category and owner, catches up after missed nights, an
 fixed number of queries however many schedules fall due."""
 
 from datetime import date, timedelta
+from unittest import mock
 
 import pytest
+from django.db import transaction
 
 from logistics.models import JobRun
 from logistics.nightly import NIGHTLY_JOBS, run_job
@@ -12,6 +14,8 @@ from maintenance import jobs, preventive
 from maintenance.models import Schedule, Ticket, TicketEvent
 from maintenance.reference import preventive_category_ensure
 from tests import factories as f
+from tests.conftest import requires_postgres
+from tests.threads import race
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +139,46 @@ def test_a_batch_is_a_fixed_number_of_queries(
     # move the schedules on
     with django_assert_num_queries(5):
         assert preventive.generate(ids, for_date=date(2026, 7, 2)) == 2 * count
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_runs_file_each_due_job_exactly_once():
+    campus = f.CampusFactory(code="songbei")
+    room = f.RoomFactory(building=f.BuildingFactory(campus=campus, code="S01"), number="101")
+    planner = f.dispatcher(campus, username="planner")
+    for n in range(3):
+        schedule(planner, campus, room=room, name=f"heater {n}", next_due=date(2026, 7, 1))
+    day = date(2026, 7, 15)  # three weekly dates each: 1, 8 and 15 July
+    outcomes = race(3, lambda i: run_job(JOB, day, trigger=f"starter-{i}", automatic=False))
+    assert [o.state for o in outcomes].count("succeeded") == 1
+    # And the work itself three times at once, without the engine's lock.
+    ids = list(Schedule.objects.values_list("pk", flat=True))
+
+    def generate(_i):
+        with transaction.atomic():  # as the engine's batch runs it
+            preventive.generate(ids, for_date=day)
+
+    race(3, generate)
+    assert Ticket.objects.count() == 9
+    assert Ticket.objects.values("description").distinct().count() == 9
+
+
+@pytest.mark.django_db
+def test_a_run_that_dies_halfway_is_completed_by_the_next_with_nothing_twice(owner, campus, room):
+    for n in range(2):
+        schedule(owner, campus, room=room, name=f"heater {n}", next_due=date(2026, 7, 1))
+    real = preventive.generate
+    with (
+        mock.patch.object(preventive, "generate", side_effect=KeyboardInterrupt),
+        pytest.raises(KeyboardInterrupt),
+    ):
+        run(date(2026, 7, 8))
+    assert JobRun.objects.get(job=JOB, for_date=date(2026, 7, 8)).status == "failed"
+    assert Ticket.objects.count() == 0  # the batch's transaction rolled back with it
+    assert preventive.generate is real
+
+    assert run(date(2026, 7, 8)).state == "succeeded"
+    assert Ticket.objects.count() == 4  # two schedules, 1 and 8 July each
+    assert run(date(2026, 7, 8)).state == "already_done"
+    assert Ticket.objects.count() == 4

@@ -72,8 +72,34 @@ def screens_dir() -> Path:
     return directory
 
 
+def pages_reached_otherwise(user) -> list[str]:
+    """Pages no hall entry leads to: the staff's search and where it leads (a resident's
+    card), the desk's candidates for a name, a canteen's set-up page."""
+    from django.urls import reverse
+
+    from apartments.dashboard import residents_for
+    from apartments.selectors import desk_buildings_for
+    from dining.access import managed_canteens
+    from logistics.access import is_staff_member, roles_of
+    from logistics.models import Role
+
+    urls = []
+    if is_staff_member(user):
+        urls.append(reverse("search") + "?q=25")
+    resident = residents_for(user).order_by("student_id").first()
+    if resident is not None and roles_of(user) - {Role.STUDENT}:
+        urls.append(reverse("apartments:resident_card", args=[resident.pk]))
+    building = desk_buildings_for(user).order_by("code").first()
+    if building is not None:
+        urls.append(reverse("apartments:desk_lookup", args=[building.pk]) + "?student_id=25")
+    canteen = managed_canteens(user).order_by("pk").first()
+    if canteen is not None:
+        urls.append(reverse("dining:setup_canteen", args=[canteen.pk]))
+    return urls
+
+
 def pages_of(user) -> list[str]:
-    urls = ["/", "/account/"]
+    urls = ["/", "/account/", *pages_reached_otherwise(user)]
     for entry in entries_for(user):
         url = entry.url
         if url not in urls and not SKIP.search(url):

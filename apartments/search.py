@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import CharField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Concat
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import pgettext_lazy
 
 from apartments.assets import assets_visible_to
 from apartments.dashboard import residents_for
-from apartments.models import Room, Stay
-from apartments.selectors import buildings_for
+from apartments.models import Room
+from apartments.selectors import buildings_for, current_place_label, resident_matches
 from logistics.search import EXACT, NAME, PREFIX, Hit, Query, search_provider
 
 ROOM = re.compile(r"^(?P<building>[A-Za-z0-9]{1,20})[-\s](?P<room>[A-Za-z0-9]{1,20})$")
@@ -31,28 +30,9 @@ def residents(user, query: Query, limit: int):
     if visible.query.is_empty():
         return []
     text = query.text
-    found = Q(student_id__startswith=text) | Q(name__startswith=text)
-    if query.upper != text:
-        found |= Q(student_id__startswith=query.upper)
-    if query.initials:
-        found |= Q(name_initials__startswith=query.initials)
-    place = Subquery(
-        Stay.objects.filter(resident=OuterRef("pk"), status__in=Stay.CURRENT)
-        .order_by("-status")  # reserved before active: the one a desk looks for
-        .values(
-            label=Concat(
-                "bed__room__building__code",
-                Value("-"),
-                "bed__room__number",
-                Value("-"),
-                "bed__number",
-                output_field=CharField(),
-            )
-        )[:1]
-    )
     rows = (
-        visible.filter(found)
-        .annotate(place=place)
+        visible.filter(resident_matches(text))
+        .annotate(place=current_place_label())
         .order_by("student_id")
         .values_list("pk", "student_id", "name", "place")[:limit]
     )

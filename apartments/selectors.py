@@ -357,25 +357,28 @@ def kit_types() -> QuerySet[KitType]:
 DESK_CANDIDATES_MAX = 10
 
 
-def desk_candidates(building: Building, text: str) -> list[tuple[str, str, str]]:
-    """Residents of the building's campus a desk may mean by `text` when it is no student id:
-    the start of one, or of a name, or the name's pinyin initials (apartments.names), at most
-    DESK_CANDIDATES_MAX, as (student id, name, current place or ""). One query over the
-    prefix indexes (migration 0016)."""
-    from django.db.models import CharField, OuterRef, Subquery, Value
-    from django.db.models.functions import Concat
-
-    from apartments.models import Resident, Stay
-
+def resident_matches(text: str) -> Q:
+    """Residents whose student id, name or the name's pinyin initials (apartments.names) start
+    with `text` (stripped, width-normalised): what the staff's search and the desk look for,
+    over the prefix indexes of migration 0016. Q(pk__in=[]) for an empty text."""
     text = unicodedata.normalize("NFKC", text or "").strip()
     if not text:
-        return []
+        return Q(pk__in=[])
     found = Q(student_id__startswith=text) | Q(name__startswith=text)
     if text.upper() != text:
         found |= Q(student_id__startswith=text.upper())
     if re.fullmatch(r"[A-Za-z]{1,20}", text):
         found |= Q(name_initials__startswith=text.lower())
-    place = Subquery(
+    return found
+
+
+def current_place_label() -> Subquery:
+    """For annotating residents: the bed of their current stay as S01-101-2 (a reservation
+    before a stay checked in), or NULL."""
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Concat
+
+    return Subquery(
         Stay.objects.filter(resident=OuterRef("pk"), status__in=Stay.CURRENT)
         .order_by("-status")
         .values(
@@ -389,9 +392,17 @@ def desk_candidates(building: Building, text: str) -> list[tuple[str, str, str]]
             )
         )[:1]
     )
+
+
+def desk_candidates(building: Building, text: str) -> list[tuple[str, str, str]]:
+    """Residents of the building's campus a desk may mean by `text` when it is no student id
+    (resident_matches), at most DESK_CANDIDATES_MAX, as (student id, name, current place or
+    ""). One query."""
+    from apartments.models import Resident
+
     rows = (
-        Resident.objects.filter(found, campus_id=building.campus_id)
-        .annotate(place=place)
+        Resident.objects.filter(resident_matches(text), campus_id=building.campus_id)
+        .annotate(place=current_place_label())
         .order_by("student_id")
         .values_list("student_id", "name", "place")[:DESK_CANDIDATES_MAX]
     )

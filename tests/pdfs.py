@@ -12,7 +12,11 @@ def pdf_text(response) -> str:
     assert response.status_code == 200, response.status_code
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
-    content = response.content
+    return text_of(response.content)
+
+
+def text_of(content: bytes) -> str:
+    """The text of every page of PDF bytes."""
     assert content.startswith(b"%PDF-")
     reader = PdfReader(io.BytesIO(content))
     text = "\n".join(page.extract_text() for page in reader.pages)

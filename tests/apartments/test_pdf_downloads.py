@@ -14,7 +14,7 @@ from apartments.models import Asset, Charge, InspectionItem, RoomInspection
 from tests.apartments.test_inspections import complete, start, world  # noqa: F401 (fixture)
 from tests.pdfs import pdf_text, squeezed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pdf_maker")]
 
 
 def zh(message: str) -> str:

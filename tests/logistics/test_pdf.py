@@ -15,7 +15,11 @@ from tests.quality.data import published_checklist, sealed_inspection
 
 BASE = "http://portal.example.edu.cn/"
 
+# Every test but the last needs WeasyPrint itself (the last takes it away).
+needs_pdf = pytest.mark.usefixtures("pdf_maker")
 
+
+@needs_pdf
 def test_the_fetcher_serves_the_portals_static_files_from_disk():
     fetcher = pdf.make_fetcher(BASE)
     response = fetcher(BASE + "static/css/print.css")
@@ -36,11 +40,13 @@ def test_the_fetcher_serves_the_portals_static_files_from_disk():
         "data:text/css,body{}",
     ],
 )
+@needs_pdf
 def test_the_fetcher_refuses_everything_else(url):
     with pytest.raises(ValueError, match="static files"):
         pdf.make_fetcher(BASE)(url)
 
 
+@needs_pdf
 def test_a_document_is_laid_out_with_chinese_and_without_reaching_out(monkeypatch):
     asked = []
     real = pdf.make_fetcher

@@ -16,7 +16,7 @@ from tests.pdfs import pdf_text, squeezed
 from tests.quality.data import published_checklist, sealed_inspection
 from tests.quality.iso_data import qualified_auditor
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pdf_maker")]
 
 ITEMS = [
     ("地面干净无杂物", "score", "2", "tangibles", "comfort"),

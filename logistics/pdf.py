@@ -47,6 +47,15 @@ def _weasyprint():
     return weasyprint
 
 
+def unavailable_reason() -> str | None:
+    """Why PDFs cannot be made on this server (WeasyPrint or Pango missing), or None."""
+    try:
+        _weasyprint()
+    except PdfUnavailable as error:
+        return str(error)
+    return None
+
+
 def static_path(url_path: str) -> Path | None:
     """The file on disk behind a path under STATIC_URL (e.g. "css/print.css"), from the
     source folders (finders) or else the collected files; None for anything else."""

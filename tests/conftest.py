@@ -147,11 +147,10 @@ def pdf_maker():
     E2E_REQUIRED=1 (CI sets it; .ci/run installs them): then it fails, like a missing browser."""
     import os
 
-    from logistics.pdf import PdfUnavailable, _weasyprint
+    from logistics.pdf import unavailable_reason
 
-    try:
-        _weasyprint()
-    except PdfUnavailable as error:
+    error = unavailable_reason()
+    if error is not None:
         reason = (
             f"WeasyPrint cannot load ({error}): apt-get install libpango-1.0-0 libpangoft2-1.0-0"
         )

@@ -95,3 +95,18 @@ def test_without_weasyprint_the_download_answers_503_and_logs_why(client, monkey
     assert any("libpango" in r.getMessage() for r in caplog.records)
     # the record's page itself still works
     assert client.get(reverse("quality:inspection_detail", args=[record.pk])).status_code == 200
+
+
+def test_check_deploy_warns_when_pdfs_cannot_be_made(monkeypatch):
+    from logistics.checks import pdf_downloads_work
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    (warning,) = pdf_downloads_work(None)
+    assert warning.id == "logistics.W002" and "libpango" in warning.hint
+
+
+@needs_pdf
+def test_check_deploy_is_quiet_where_pdfs_can_be_made():
+    from logistics.checks import pdf_downloads_work
+
+    assert pdf_downloads_work(None) == []

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from quality import audits
+from quality import inspections as quality_inspections
 from quality.models import Inspection
 from tests.pdfs import pdf_text, squeezed
 from tests.quality.data import published_checklist, sealed_inspection
@@ -64,6 +65,20 @@ def test_a_sealed_record_downloads_in_chinese_for_a_chinese_reader(client, head,
     assert "地面干净无杂物" in text and "值班人员在岗" in text
     assert squeezed(zh("Findings")) in text and zh("Findings") != "Findings"
     assert record.seal in text
+
+
+def test_an_amended_records_pdf_says_so(client, auditor, record):
+    # (print.css hides alerts; the amendment notice is part of the record and stays)
+    amendment = quality_inspections.inspection_amend(
+        actor=auditor, original=record, reason="第2项应为合格"
+    )
+    quality_inspections.inspection_submit(actor=auditor, inspection=amendment)
+    client.force_login(auditor)
+    response = client.get(
+        reverse("quality:inspection_pdf", args=[record.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    text = pdf_text(response)
+    assert f"Amended by {amendment.number}" in text and "第2项应为合格" in squeezed(text)
 
 
 def test_who_may_not_read_the_record_gets_404(

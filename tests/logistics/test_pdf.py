@@ -110,3 +110,15 @@ def test_check_deploy_is_quiet_where_pdfs_can_be_made():
     from logistics.checks import pdf_downloads_work
 
     assert pdf_downloads_work(None) == []
+
+
+def test_a_collected_static_file_is_found_too(tmp_path, settings):
+    """In production `{% static %}` names the collected, hashed copy (manifest storage):
+    the fetcher finds it in STATIC_ROOT when the source folders do not have it."""
+    (tmp_path / "css").mkdir()
+    (tmp_path / "css" / "print.0123abcd.css").write_text("@page { size: A4 }")
+    settings.STATIC_ROOT = str(tmp_path)
+    found = pdf.static_path("css/print.0123abcd.css")
+    assert found == tmp_path / "css" / "print.0123abcd.css"
+    assert pdf.static_path("css/print.css").name == "print.css"  # the source folder first
+    assert pdf.static_path("css/nothing.css") is None

@@ -14,10 +14,29 @@ def exception_handler(exc, context):
         errors = response.data
         if isinstance(errors, list):
             errors = {"non_field_errors": errors}
+        errors = _flat(errors)
         response.data = {"detail": _first_message(errors) or _("Invalid input."), "errors": errors}
     elif not isinstance(response.data, dict) or "detail" not in response.data:
         response.data = {"detail": str(exc)}
     return response
+
+
+def _flat(errors, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's errors as the API describes them, {field: [messages]}: an error inside a nested
+    serializer or a list is named by its path ("items.1.item"), not nested as DRF gives it."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(errors, dict):
+        entries = errors.items()
+    elif isinstance(errors, list) and any(isinstance(e, dict | list) for e in errors):
+        entries = enumerate(errors)  # a list serializer's lines ({} for a good one)
+    else:
+        messages = errors if isinstance(errors, list) else [errors]
+        return {prefix or "non_field_errors": [str(m) for m in messages]}
+    for key, value in entries:
+        if value in ({}, []):
+            continue
+        flat.update(_flat(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
 
 
 def _first_message(errors) -> str:

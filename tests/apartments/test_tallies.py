@@ -132,9 +132,7 @@ def taken_beds() -> tuple[set, set]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT id FROM apartments_bed WHERE taken")
         flagged = {row[0] for row in cursor.fetchall()}
-    current = set(
-        Stay.objects.filter(status__in=Stay.CURRENT).values_list("bed_id", flat=True)
-    )
+    current = set(Stay.objects.filter(status__in=Stay.CURRENT).values_list("bed_id", flat=True))
     return flagged, current
 
 

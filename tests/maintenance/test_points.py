@@ -244,3 +244,18 @@ def test_a_period_with_no_points_reads_zero(campus):
         kind="month", period=reports.Period(today.replace(day=1), today), campuses={campus.pk}
     )
     assert report.total.labour_points == 0 and report.total.cost_per_job is None
+
+
+def test_a_bad_item_line_is_named_by_its_place_in_the_errors(started, table):
+    # The API's errors are {field: [messages]} (its OpenAPI description says so); a line of
+    # `items` that is wrong is named by its path, not nested as DRF gives it
+    response = phone(started.technician).post(
+        f"/api/v1/tickets/{started.pk}/finish/",
+        {"labour_minutes": 30, "items": [{"item": "lock"}, {"item": "no spaces!"}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert list(errors) == ["items.1.item"]
+    assert all(isinstance(message, str) for message in errors["items.1.item"])
+    assert response.json()["detail"].startswith("items.1.item: ")

@@ -429,3 +429,66 @@ def test_a_run_that_dies_halfway_leaves_every_job_exactly_once(dispatcher, campu
     assert run(JULY_1).state == "already_done"
     assert Ticket.objects.count() == 7
     assert TicketEvent.objects.filter(kind="filed").count() == 7
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+
+def test_a_planner_creates_asset_type_and_meter_schedules_on_the_page(
+    client, dispatcher, campus, building, django_assert_max_num_queries
+):
+    kind = heater_type()
+    meter = lift_meter(campus, building, reading="100")
+    client.force_login(dispatcher)
+    url = reverse("maintenance:schedule_new")
+    response = client.post(
+        url,
+        {
+            "campus": campus.pk,
+            "name": "Heaters of S01",
+            "asset_type": kind.pk,
+            "building": building.pk,
+            "tasks": "Descale",
+            "unit": "months",
+            "every": 6,
+            "next_due": "2026-07-01",
+        },
+    )
+    assert response.status_code == 302
+    heaters = Schedule.objects.get(name="Heaters of S01")
+    assert (heaters.asset_type, heaters.building, heaters.room) == (kind, building, None)
+    response = client.post(
+        url,
+        {
+            "campus": campus.pk,
+            "name": "Lift every 250 h",
+            "meter": meter.pk,
+            "tasks": "Lubricate",
+            "unit": "meter",
+            "every": 250,
+        },
+    )
+    assert response.status_code == 302
+    lift = Schedule.objects.get(name="Lift every 250 h")
+    assert lift.next_reading == Decimal("350") and lift.area == meter.area
+    # Neither a place nor an asset type: refused, nothing saved
+    response = client.post(
+        url,
+        {
+            "campus": campus.pk,
+            "name": "Nowhere",
+            "tasks": "x",
+            "unit": "weeks",
+            "every": 1,
+            "next_due": "2026-07-01",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200 and "asset type for every room" in response.content.decode()
+    assert not Schedule.objects.filter(name="Nowhere").exists()
+
+    page = client.get(reverse("maintenance:schedules"), HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "Every room with: Water heater" in text and "at 350.0 running hours" in text
+    detail = client.get(reverse("maintenance:schedule", args=[lift.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "every 250 running hours" in detail.content.decode()

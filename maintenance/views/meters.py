@@ -130,5 +130,4 @@ def meter(request, pk: int):
             "readings": readings,
             "schedules": found.schedules.order_by("name"),
         },
-        status=400 if form.errors else 200,
     )

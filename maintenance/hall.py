@@ -140,3 +140,21 @@ hall_panel(
     roles=(Role.STUDENT,),
     page="my_room",
 )
+
+
+def _reads_meters(user):
+    from maintenance.meters import reader_campuses
+
+    return bool(reader_campuses(user))
+
+
+hall_entry(
+    key="maintenance.meters",
+    title=_("Meter readings"),
+    description=_("Lifts' and pumps' running hours, heaters' cycles: record a reading."),
+    url_name="maintenance:meters",
+    icon="speedometer2",
+    roles=(*DISPATCH_ROLES, Role.TECHNICIAN),
+    visible=_reads_meters,
+    position=36,
+)

@@ -23,6 +23,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from apartments.models import (
+    Asset,
+    AssetCondition,
     Bed,
     Building,
     BuildingAssignment,
@@ -543,3 +545,21 @@ def bed_grid(building: Building) -> list[RoomBeds]:
             )
         )
     return list(rooms.values())
+
+
+def rooms_holding_asset_types(type_ids, campus_ids) -> list[tuple[int, int, int, int]]:
+    """(asset type, room, building, campus) for every room of the campuses `campus_ids` that
+    holds an asset of a type in `type_ids` (not missing or retired), once per room and type:
+    one query however many rooms (the preventive schedules for an asset type,
+    maintenance.preventive)."""
+    return list(
+        Asset.objects.filter(
+            asset_type_id__in=type_ids,
+            room__isnull=False,
+            room__building__campus_id__in=campus_ids,
+        )
+        .exclude(condition__in=[AssetCondition.MISSING, AssetCondition.RETIRED])
+        .order_by("asset_type_id", "room_id")
+        .values_list("asset_type_id", "room_id", "room__building_id", "room__building__campus_id")
+        .distinct()
+    )

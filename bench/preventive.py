@@ -1,10 +1,12 @@
 """How long the nightly preventive-maintenance job (`maintenance.preventive`) takes at a large
 university's scale, and how many queries it makes: 300 buildings, 20,000 rooms, 2,000 schedules
-(half on rooms — water heaters —, half on public areas — pumps, extinguishers, lifts), every one
-due by the run's date, a tenth of them daily and three nights behind (caught up: three jobs
-each); and the same at a tenth of that size. Every batch of the job must make the same number of
-queries at both sizes (the bench fails otherwise); the run's total grows only by that count per
-batch of PREVENTIVE_BATCH schedules.
+(a third on single rooms, a third on public areas — pumps, lifts —, a sixth for an asset type
+across a building — water heaters, every room holds one; fire extinguishers, every other room —
+and a sixth on meters — lifts' running hours, half of them past their threshold), every dated
+one due by the run's date, a tenth of them daily and three nights behind (caught up: three jobs
+each, per room for an asset type); and the same at a tenth of that size. Every batch of the job
+must make the same number of queries at both sizes (the bench fails otherwise); the run's total
+grows only by that count per batch of PREVENTIVE_BATCH schedules.
 
     make bench-preventive                 # both sizes, about a minute
     .venv/bin/python bench/preventive.py [--scale 1.0 --scale 0.1]
@@ -24,7 +26,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -73,12 +75,14 @@ def recreate_database() -> None:
 
 
 def seed(scale: float) -> dict:
+    from decimal import Decimal
+
     from django.db import connection
     from django.utils import timezone
 
-    from apartments.models import Building, Room
+    from apartments.models import Asset, AssetType, Building, Room
     from logistics.models import Campus, User
-    from maintenance.models import PublicArea, Schedule
+    from maintenance.models import Meter, PublicArea, Schedule
     from maintenance.reference import preventive_category_ensure
 
     buildings_n = max(2, round(BUILDINGS * scale))
@@ -110,24 +114,74 @@ def seed(scale: float) -> dict:
             for b in buildings
         ]
     )
+    heater, extinguisher = AssetType.objects.bulk_create(
+        [
+            AssetType(code="heater", name="热水器", repair_cost=50, replacement_cost=800),
+            AssetType(code="extinguisher", name="灭火器", repair_cost=0, replacement_cost=120),
+        ]
+    )
+    assets = [Asset(tag=f"H{i:06d}", asset_type=heater, room=r) for i, r in enumerate(rooms)]
+    assets += [
+        Asset(tag=f"E{i:06d}", asset_type=extinguisher, room=r)
+        for i, r in enumerate(rooms)
+        if i % 2 == 0
+    ]
+    Asset.objects.bulk_create(assets, batch_size=BATCH)
+    lifts = Meter.objects.bulk_create(
+        [
+            Meter(
+                campus=campus,
+                name=f"{b.code}电梯",
+                area=area,
+                building=b,
+                unit="hours",
+                max_per_day=24,
+                reading=Decimal(1000 + (i % 2) * 600),
+                read_at=timezone.now(),
+            )
+            for i, (b, area) in enumerate(zip(buildings, areas, strict=True))
+        ]
+    )
     owner = User.objects.create(username="bench-planner", password=UNUSABLE)
     category = preventive_category_ensure()
     units = ["weeks", "months", "fixed"]
     schedules = []
     for i in range(schedules_n):
         daily = i % 10 == 0  # three nights behind: caught up with three jobs
-        on_room = i % 2 == 0
+        kind = i % 6  # 0, 1: a room; 2, 3: an area; 4: an asset type; 5: a meter
+        if kind == 5:
+            lift = lifts[i % len(lifts)]
+            schedules.append(
+                Schedule(
+                    campus=campus,
+                    name=f"电梯保养{i}",
+                    area=lift.area,
+                    building=lift.building,
+                    meter=lift,
+                    next_reading=Decimal(1500),
+                    category=category,
+                    tasks="润滑\n制动测试",
+                    unit="meter",
+                    every=500,
+                    next_due=date.max,
+                    owner=owner,
+                )
+            )
+            continue
+        unit = "days" if daily else units[i % 3]
         schedules.append(
             Schedule(
                 campus=campus,
                 name=f"计划{i}",
-                room=rooms[(i * 7) % rooms_n] if on_room else None,
-                area=None if on_room else areas[i % len(areas)],
+                room=rooms[(i * 7) % rooms_n] if kind in (0, 1) else None,
+                area=areas[i % len(areas)] if kind in (2, 3) else None,
+                asset_type=(heater if i % 12 == 4 else extinguisher) if kind == 4 else None,
+                building=buildings[(i // 6) % buildings_n] if kind == 4 else None,
                 category=category,
                 tasks="检查\n保养",
-                unit="days" if daily else units[i % 3],
+                unit=unit,
                 every=1,
-                fixed_dates=["07-15"] if not daily and units[i % 3] == "fixed" else [],
+                fixed_dates=["07-15"] if unit == "fixed" else [],
                 next_due=day - timedelta(days=2 if daily else i % 2),
                 owner=owner,
             )

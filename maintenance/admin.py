@@ -10,6 +10,8 @@ from maintenance.models import (
     Campaign,
     Category,
     Material,
+    Meter,
+    MeterReading,
     PublicArea,
     RepairItem,
     RoomTask,
@@ -209,4 +211,26 @@ class ScheduleAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "unit", "campus"]
     search_fields = ["name"]
     list_select_related = ["campus", "owner"]
-    raw_id_fields = ["building", "room", "area", "owner", "asset_type"]
+    raw_id_fields = ["building", "room", "area", "owner", "asset_type", "meter"]
+
+
+class MeterReadingInline(admin.TabularInline):
+    model = MeterReading
+    extra = 0
+    can_delete = False
+    fields = ["at", "value", "by", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False  # readings go through maintenance.meters.reading_record (checked)
+
+
+@admin.register(Meter)
+class MeterAdmin(admin.ModelAdmin):
+    list_display = ["name", "campus", "unit", "reading", "read_at", "is_active"]
+    list_filter = ["is_active", "unit", "campus"]
+    search_fields = ["name"]
+    list_select_related = ["campus"]
+    raw_id_fields = ["building", "room", "area"]
+    readonly_fields = ["reading", "read_at"]
+    inlines = [MeterReadingInline]

@@ -363,6 +363,10 @@ CAMPAIGN_CHECKLIST = [
 ]
 LAMP_FAULT = "台灯不亮，灯座松动。"
 # (name, area suffix or None for rooms, unit, every, fixed dates)
+HEATER_TYPE = "water-heater"
+HEATER_ROOMS_SCHEDULE = "S01各房间热水器季度巡检"
+PUMP_METER = "S01水房热水泵运行小时"
+PUMP_SCHEDULE = "热水泵每500小时保养"
 SCHEDULES = [
     ("热水器除垢保养", "WATER", "months", 6, []),
     ("灭火器月检", "LOBBY", "months", 1, []),
@@ -438,3 +442,65 @@ def seed_planned(log):
         )
         made += 1
     log(f"maintenance: {made} preventive schedules made" if made else "maintenance: schedules kept")
+    _seed_asset_and_meter_schedules(log, dispatcher, today)
+
+
+def _seed_asset_and_meter_schedules(log, dispatcher, today) -> None:
+    """A schedule for every S01 room holding a water heater (one job per room), and the S01
+    water room's pump with a running-hours meter, read weekly, serviced every 500 hours."""
+    from apartments.models import AssetType, Building
+    from maintenance import meters, preventive
+    from maintenance.models import Meter, MeterReading, PublicArea, Schedule
+
+    heater = AssetType.objects.filter(code=HEATER_TYPE).first()
+    building = Building.objects.filter(code="S01").first()
+    if (
+        heater is not None
+        and building is not None
+        and not Schedule.objects.filter(name=HEATER_ROOMS_SCHEDULE).exists()
+    ):
+        preventive.schedule_create(
+            actor=dispatcher,
+            campus=building.campus,
+            name=HEATER_ROOMS_SCHEDULE,
+            tasks="检查安全阀\n检查漏电保护\n排污",
+            unit="months",
+            every=3,
+            next_due=today + timedelta(days=2),
+            asset_type=heater,
+            building=building,
+        )
+        log(f"maintenance: schedule {HEATER_ROOMS_SCHEDULE} for every S01 room with a heater")
+    area = PublicArea.objects.filter(code="S01-WATER").first()
+    if area is None or Meter.objects.filter(name=PUMP_METER).exists():
+        return
+    meter = meters.meter_create(
+        actor=dispatcher,
+        campus=area.campus,
+        name=PUMP_METER,
+        unit="hours",
+        max_per_day=24,
+        area=area,
+        reading=4700,
+    )
+    MeterReading.objects.filter(meter=meter).update(at=timezone.now() - timedelta(weeks=3))
+    # A reading a week for the last three weeks (the latest today).
+    for weeks_ago, value in ((2, 4820), (1, 4935), (0, 5060)):
+        reading = MeterReading.objects.create(meter=meter, value=value, by=dispatcher)
+        at = timezone.now() - timedelta(weeks=weeks_ago)
+        MeterReading.objects.filter(pk=reading.pk).update(at=at)
+        Meter.objects.filter(pk=meter.pk).update(reading=value, read_at=at)
+    meter.refresh_from_db()
+    preventive.schedule_create(
+        actor=dispatcher,
+        campus=area.campus,
+        name=PUMP_SCHEDULE,
+        tasks="检查轴承与润滑\n检查密封\n记录电流",
+        unit="meter",
+        every=500,
+        next_due=None,
+        meter=meter,
+    )
+    # The pump was last serviced at 4,500 hours: the 5,000-hour service is due tonight.
+    Schedule.objects.filter(name=PUMP_SCHEDULE).update(next_reading=5000)
+    log(f"maintenance: meter {PUMP_METER} and its schedule every 500 hours")

@@ -1,5 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
+from logistics.access import roles_of
 from logistics.hall import hall_entry, hall_panel
 from logistics.models import Role
 from logistics.waiting import waiting_source
@@ -139,4 +140,22 @@ hall_panel(
     context=_room_repairs,
     roles=(Role.STUDENT,),
     page="my_room",
+)
+
+
+def _reads_meters(user):
+    # From the user's grants (read once a request), no query of its own: the hall lists its
+    # entries on every page. The meters page itself checks the technician's roster.
+    return may_dispatch(user) or Role.TECHNICIAN in roles_of(user)
+
+
+hall_entry(
+    key="maintenance.meters",
+    title=_("Meter readings"),
+    description=_("Lifts' and pumps' running hours, heaters' cycles: record a reading."),
+    url_name="maintenance:meters",
+    icon="speedometer2",
+    roles=(*DISPATCH_ROLES, Role.TECHNICIAN),
+    visible=_reads_meters,
+    position=36,
 )

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, When
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from logistics.models import BilingualName, Campus
 
@@ -194,6 +195,11 @@ class Ticket(models.Model):
         verbose_name=_("preventive schedule"),
     )
     due_on = models.DateField(_("due on"), null=True, blank=True)
+    # A meter schedule's job: the meter threshold it was generated for (one per schedule and
+    # threshold: ticket_one_per_meter_threshold).
+    due_reading = models.DecimalField(
+        _("due at reading"), max_digits=12, decimal_places=1, null=True, blank=True
+    )
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -278,10 +284,23 @@ class Ticket(models.Model):
             # A preventive schedule's job for one due date exists once, however often (or
             # however concurrently) the nightly generation runs: it inserts ON CONFLICT DO
             # NOTHING against this.
+            # A schedule on a public area (or a single room) has one job per due date; a
+            # schedule for an asset type one per due date and room holding that type; a meter
+            # schedule one per threshold of its meter.
             models.UniqueConstraint(
                 fields=["schedule", "due_on"],
-                condition=Q(schedule__isnull=False),
+                condition=Q(schedule__isnull=False, room__isnull=True, due_reading__isnull=True),
                 name="ticket_one_per_due_date",
+            ),
+            models.UniqueConstraint(
+                fields=["schedule", "due_on", "room"],
+                condition=Q(schedule__isnull=False, room__isnull=False, due_reading__isnull=True),
+                name="ticket_one_per_room_due_date",
+            ),
+            models.UniqueConstraint(
+                fields=["schedule", "due_reading"],
+                condition=Q(schedule__isnull=False, due_reading__isnull=False),
+                name="ticket_one_per_meter_threshold",
             ),
             models.CheckConstraint(
                 condition=Q(schedule__isnull=True) | Q(due_on__isnull=False),
@@ -660,6 +679,7 @@ class Schedule(models.Model):
         WEEKS = "weeks", _("Every N weeks")
         MONTHS = "months", _("Every N months")
         FIXED = "fixed", _("On fixed dates each year")
+        METER = "meter", _("Every N units of a meter")
 
     campus = models.ForeignKey(
         Campus, on_delete=models.PROTECT, related_name="schedules", verbose_name=_("campus")
@@ -702,10 +722,23 @@ class Schedule(models.Model):
     )
     tasks = models.TextField(_("task list"), help_text=_("One task a line."))
     unit = models.CharField(_("recurrence"), max_length=10, choices=Unit.choices)
-    every = models.PositiveSmallIntegerField(_("every"), default=1)
+    every = models.PositiveIntegerField(_("every"), default=1)
     # For Unit.FIXED: ["07-15", "12-20"] (month-day, every year).
     fixed_dates = models.JSONField(_("fixed dates"), default=list, blank=True)
     next_due = models.DateField(_("next due"))
+    # For Unit.METER: the meter, and the reading at which the next job falls due (moved on by
+    # `every` units past the reading each time a job is generated).
+    meter = models.ForeignKey(
+        "maintenance.Meter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="schedules",
+        verbose_name=_("meter"),
+    )
+    next_reading = models.DecimalField(
+        _("next due at reading"), max_digits=12, decimal_places=1, null=True, blank=True
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -721,12 +754,20 @@ class Schedule(models.Model):
         verbose_name = _("preventive schedule")
         verbose_name_plural = _("preventive schedules")
         constraints = [
+            # One room, one public area, or (for an asset type) every room of its building
+            # or campus holding that type.
             models.CheckConstraint(
                 condition=(Q(room__isnull=False) & Q(area__isnull=True))
-                | (Q(room__isnull=True) & Q(area__isnull=False)),
+                | (Q(room__isnull=True) & Q(area__isnull=False))
+                | (Q(room__isnull=True) & Q(area__isnull=True) & Q(asset_type__isnull=False)),
                 name="schedule_one_place",
             ),
             models.CheckConstraint(condition=Q(every__gte=1), name="schedule_every_positive"),
+            models.CheckConstraint(
+                condition=(Q(unit="meter") & Q(meter__isnull=False) & Q(next_reading__isnull=False))
+                | (~Q(unit="meter") & Q(meter__isnull=True) & Q(next_reading__isnull=True)),
+                name="schedule_meter_when_metered",
+            ),
         ]
         indexes = [
             # The nightly generation: active schedules due by the run's date.
@@ -735,10 +776,118 @@ class Schedule(models.Model):
                 condition=Q(is_active=True),
                 name="schedule_due_idx",
             ),
+            models.Index(
+                fields=["meter", "next_reading"],
+                condition=Q(is_active=True, unit="meter"),
+                name="schedule_meter_due_idx",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+
+class Meter(models.Model):
+    """A counter on a piece of equipment (a lift's running hours, a water heater's cycles),
+    read by staff (MeterReading). `reading` and `read_at` are its latest reading, kept in the
+    reading's transaction (maintenance.meters) so the nightly job compares schedules against it
+    without reading the history. Meter schedules (Schedule.Unit.METER) fall due when it passes
+    their next threshold."""
+
+    class Unit(models.TextChoices):
+        HOURS = "hours", _("running hours")
+        CYCLES = "cycles", _("cycles")
+        UNITS = "units", pgettext_lazy("meter unit", "units")
+
+    campus = models.ForeignKey(
+        Campus, on_delete=models.PROTECT, related_name="meters", verbose_name=_("campus")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    building = models.ForeignKey(
+        "apartments.Building",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("building"),
+    )
+    room = models.ForeignKey(
+        "apartments.Room",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("room"),
+    )
+    area = models.ForeignKey(
+        PublicArea,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meters",
+        verbose_name=_("public area"),
+    )
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
+    max_per_day = models.DecimalField(
+        _("most in a day"),
+        max_digits=10,
+        decimal_places=1,
+        help_text=_(
+            "The most the meter can advance in a day (24 for running hours): a reading beyond "
+            "it is refused as a typing error."
+        ),
+    )
+    reading = models.DecimalField(_("latest reading"), max_digits=12, decimal_places=1, default=0)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["campus", "name"]
+        verbose_name = _("meter")
+        verbose_name_plural = _("meters")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(room__isnull=False) & Q(area__isnull=True))
+                | (Q(room__isnull=True) & Q(area__isnull=False)),
+                name="meter_one_place",
+            ),
+            models.CheckConstraint(condition=Q(max_per_day__gt=0), name="meter_max_positive"),
+            models.CheckConstraint(condition=Q(reading__gte=0), name="meter_reading_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def place(self):
+        return self.room if self.room_id else self.area
+
+
+class MeterReading(models.Model):
+    """One reading of a meter, as staff recorded it. Never edited: each is at least the one
+    before it (maintenance.meters.reading_record)."""
+
+    meter = models.ForeignKey(
+        Meter, on_delete=models.CASCADE, related_name="readings", verbose_name=_("meter")
+    )
+    value = models.DecimalField(_("reading"), max_digits=12, decimal_places=1)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("meter reading")
+        verbose_name_plural = _("meter readings")
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="meterreading_not_negative"),
+        ]
+        indexes = [models.Index(fields=["meter", "-at"], name="meterreading_meter_idx")]
+
+    def __str__(self):
+        return f"{self.meter_id} {self.value}"
 
 
 class RepairItem(BilingualName):

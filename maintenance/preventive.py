@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apartments.selectors import rooms_holding_asset_types
 from maintenance.models import Schedule, StockMovement, Ticket, TicketEvent
 
 # A schedule far behind (a daily one paused for a year) generates at most this many dates a
@@ -106,54 +107,115 @@ def due_dates(schedule: Schedule, through: date) -> list[date]:
 
 
 def due_schedules(for_date: date) -> QuerySet[Schedule]:
-    """Active schedules with a job due by `for_date` (schedule_due_idx)."""
-    return Schedule.objects.filter(is_active=True, next_due__lte=for_date)
+    """Active schedules with a job due by `for_date` (schedule_due_idx), and the meter
+    schedules whose meter has reached their next threshold (schedule_meter_due_idx; a meter
+    schedule's next_due is date.max, never reached)."""
+    return Schedule.objects.filter(is_active=True).filter(
+        Q(next_due__lte=for_date)
+        | Q(
+            unit=Schedule.Unit.METER,
+            meter__is_active=True,
+            meter__reading__gte=F("next_reading"),
+        )
+    )
 
 
-def _description(schedule: Schedule, due: date) -> str:
-    return f"{schedule.name} ({due.isoformat()})\n{schedule.tasks}".strip()[:1000]
+def _description(schedule: Schedule, due: date, reading: Decimal | None = None) -> str:
+    if reading is not None:
+        when = _("at %(reading)s %(unit)s") % {
+            "reading": f"{reading.normalize():f}",
+            "unit": schedule.meter.get_unit_display(),
+        }
+    else:
+        when = due.isoformat()
+    return f"{schedule.name} ({when})\n{schedule.tasks}".strip()[:1000]
+
+
+def threshold_passed(schedule: Schedule, reading: Decimal) -> Decimal:
+    """The highest threshold of a meter schedule at or below `reading` (its next_reading, or
+    that plus some multiple of `every` when the meter jumped past several)."""
+    every = Decimal(schedule.every)
+    steps = (reading - schedule.next_reading) // every
+    return schedule.next_reading + steps * every
+
+
+def _places(schedule: Schedule, rooms_of_type) -> list[tuple[int | None, int | None, int | None]]:
+    """(room, area, building) of each ticket a due date of `schedule` generates: its room or
+    area, or every room of its building (or campus) holding its asset type."""
+    if schedule.room_id is not None:
+        return [(schedule.room_id, None, schedule.room.building_id)]
+    if schedule.area_id is not None:
+        return [(None, schedule.area_id, schedule.area.building_id)]
+    key = (schedule.asset_type_id, schedule.building_id, schedule.campus_id)
+    return [(room, None, building) for room, building in rooms_of_type.get(key, ())]
+
+
+def _rooms_of_types(schedules: list[Schedule]) -> dict:
+    """{(asset type, building or None, campus): [(room, building)]} for the asset-type
+    schedules among `schedules`: one query (none without them)."""
+    typed = [s for s in schedules if s.room_id is None and s.area_id is None]
+    if not typed:
+        return {}
+    rows = rooms_holding_asset_types({s.asset_type_id for s in typed}, {s.campus_id for s in typed})
+    found: dict = {}
+    for type_id, room_id, building_id, campus_id in rows:
+        found.setdefault((type_id, building_id, campus_id), []).append((room_id, building_id))
+        found.setdefault((type_id, None, campus_id), []).append((room_id, building_id))
+    return found
 
 
 def generate(ids: list[int], *, for_date: date) -> int:
     """Generate the jobs of the schedules `ids` due by `for_date` (a batch of the nightly job,
-    in its transaction). Returns how many tickets were created. Five statements: lock and read
-    the schedules, insert the tickets, read back those inserted, their timeline events, move
-    the schedules on."""
+    in its transaction). Returns how many tickets were created. Five statements, six when the
+    batch holds schedules for an asset type: lock and read the schedules (with their meters),
+    the rooms holding those asset types, insert the tickets, read back those inserted, their
+    timeline events, move the schedules on. None of them grows in number with the rooms or
+    the schedules."""
     schedules = list(
         due_schedules(for_date)
         .filter(pk__in=ids)
-        .select_related("room", "area", "category")
+        .select_related("room", "area", "category", "meter")
         .select_for_update(of=("self",))
     )
     if not schedules:
         return 0
+    rooms_of_type = _rooms_of_types(schedules)
     tz = timezone.get_current_timezone()
     tickets = []
     earliest = for_date
+
+    def job(schedule, due, room_id, area_id, building_id, reading=None):
+        start = timezone.make_aware(datetime.combine(due, WORKDAY_STARTS), tz)
+        return Ticket(
+            campus_id=schedule.campus_id,
+            building_id=building_id,
+            room_id=room_id,
+            area_id=area_id,
+            category_id=schedule.category_id,
+            description=_description(schedule, due, reading),
+            reporter_id=schedule.owner_id,
+            schedule_id=schedule.pk,
+            due_on=due,
+            due_reading=reading,
+            respond_by=start + timedelta(minutes=schedule.category.response_minutes),
+            complete_by=start + timedelta(hours=schedule.category.completion_hours),
+        )
+
     for schedule in schedules:
+        places = _places(schedule, rooms_of_type)
+        if schedule.unit == Schedule.Unit.METER:
+            if schedule.meter.reading < schedule.next_reading:
+                continue  # a date run's OR matched nothing for it (next_due is date.max)
+            passed = threshold_passed(schedule, schedule.meter.reading)
+            for room_id, area_id, building_id in places:
+                tickets.append(job(schedule, for_date, room_id, area_id, building_id, passed))
+            schedule.next_reading = passed + schedule.every
+            continue
         dates = due_dates(schedule, for_date)
-        if schedule.room_id is not None:
-            building_id = schedule.room.building_id
-        else:
-            building_id = schedule.area.building_id
         for due in dates:
             earliest = min(earliest, due)
-            start = timezone.make_aware(datetime.combine(due, WORKDAY_STARTS), tz)
-            tickets.append(
-                Ticket(
-                    campus_id=schedule.campus_id,
-                    building_id=building_id,
-                    room_id=schedule.room_id,
-                    area_id=schedule.area_id,
-                    category_id=schedule.category_id,
-                    description=_description(schedule, due),
-                    reporter_id=schedule.owner_id,
-                    schedule_id=schedule.pk,
-                    due_on=due,
-                    respond_by=start + timedelta(minutes=schedule.category.response_minutes),
-                    complete_by=start + timedelta(hours=schedule.category.completion_hours),
-                )
-            )
+            for room_id, area_id, building_id in places:
+                tickets.append(job(schedule, due, room_id, area_id, building_id))
         schedule.next_due = following(schedule, dates[-1]) if dates else schedule.next_due
     Ticket.objects.bulk_create(tickets, ignore_conflicts=True)
     filed = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=TicketEvent.Kind.FILED)
@@ -172,7 +234,7 @@ def generate(ids: list[int], *, for_date: date) -> int:
             for pk in created
         ]
     )
-    Schedule.objects.bulk_update(schedules, ["next_due"])
+    Schedule.objects.bulk_update(schedules, ["next_due", "next_reading"])
     return len(created)
 
 
@@ -192,7 +254,7 @@ def history(schedule: Schedule) -> list[Ticket]:
     from django.db.models import DecimalField, Subquery
 
     return list(
-        schedule.tickets.select_related("technician")
+        schedule.tickets.select_related("technician", "room__building", "area")
         .annotate(
             materials=Coalesce(
                 -Subquery(used, output_field=DecimalField(max_digits=14, decimal_places=2)),
@@ -225,15 +287,22 @@ def schedule_create(
     tasks: str,
     unit: str,
     every: int,
-    next_due: date,
+    next_due: date | None,
     room=None,
     area=None,
     asset_type=None,
+    building=None,
+    meter=None,
     fixed_dates=(),
     category=None,
     owner=None,
 ) -> Schedule:
-    """A new schedule, owned by `owner` (default the actor), due first on `next_due`."""
+    """A new schedule, owned by `owner` (default the actor), due first on `next_due`.
+
+    Its place: a room or a public area; or, for an asset type with neither, every room of
+    `building` (or of the campus without one) holding that type, one job per room. A meter
+    schedule (unit METER) is at its meter's place and falls due every `every` units of it,
+    first at the meter's reading now plus `every`."""
     from django.db import transaction
 
     from logistics.services import audit_record
@@ -248,18 +317,42 @@ def schedule_create(
         raise ScheduleInvalid(_("Give the schedule a name."), "name")
     if not tasks:
         raise ScheduleInvalid(_("Write the task list."), "tasks")
-    if (room is None) == (area is None):
-        raise ScheduleInvalid(_("Choose a room or a public area."), "room")
-    place_campus = room.building.campus_id if room is not None else area.campus_id
-    if place_campus != campus.pk:
-        raise ScheduleInvalid(_("Choose a place on this campus."), "room")
     if unit not in Schedule.Unit.values:
         raise ScheduleInvalid(_("Choose how it recurs."), "unit")
+    next_reading = None
+    if unit == Schedule.Unit.METER:
+        if meter is None:
+            raise ScheduleInvalid(_("Choose the meter."), "meter")
+        if meter.campus_id != campus.pk:
+            raise ScheduleInvalid(_("Choose a meter on this campus."), "meter")
+        room, area, building = meter.room, meter.area, None
+        next_due = date.max
+    elif meter is not None:
+        raise ScheduleInvalid(_("A meter goes with a meter recurrence."), "meter")
+    elif next_due is None:
+        raise ScheduleInvalid(_("Give the first due date."), "next_due")
+    if room is not None and area is not None:
+        raise ScheduleInvalid(_("Choose a room or a public area."), "room")
+    if room is None and area is None:
+        if asset_type is None:
+            raise ScheduleInvalid(
+                _("Choose a room, a public area, or an asset type for every room holding it."),
+                "room",
+            )
+        if building is not None and building.campus_id != campus.pk:
+            raise ScheduleInvalid(_("Choose a building on this campus."), "building")
+    else:
+        place_campus = room.building.campus_id if room is not None else area.campus_id
+        if place_campus != campus.pk:
+            raise ScheduleInvalid(_("Choose a place on this campus."), "room")
+        building = room.building if room is not None else area.building
     dates = clean_fixed_dates(fixed_dates) if unit == Schedule.Unit.FIXED else []
     if unit == Schedule.Unit.FIXED and not dates:
         raise ScheduleInvalid(_("Give at least one date (MM-DD)."), "fixed_dates")
     if not every or int(every) < 1:
         raise ScheduleInvalid(_("Every must be at least 1."), "every")
+    if unit == Schedule.Unit.METER:
+        next_reading = meter.reading + int(every)
     with transaction.atomic():
         schedule = Schedule.objects.create(
             campus=campus,
@@ -271,8 +364,10 @@ def schedule_create(
             next_due=next_due,
             room=room,
             area=area,
-            building=room.building if room is not None else area.building,
+            building=building,
             asset_type=asset_type,
+            meter=meter,
+            next_reading=next_reading,
             category=category or preventive_category_ensure(),
             owner=owner or actor,
         )

@@ -26,7 +26,7 @@ from apartments.models import Room, Stay, Storeroom
 from apartments.selectors import visibility_of
 from logistics.access import ALL, campus_scope, has_role, head_campuses_for_area, roles_of
 from logistics.models import Role
-from maintenance.models import Category, PublicArea, Technician, Ticket
+from maintenance.models import Campaign, Category, PublicArea, Schedule, Technician, Ticket
 
 # Roles that run dispatch (the queue, assignment, merging, the storeroom's receipts).
 DISPATCH_ROLES = (Role.DISPATCHER, Role.DEPARTMENT_HEAD, Role.ADMIN)
@@ -123,7 +123,15 @@ def tickets_for(user, *, room_id=_UNKNOWN) -> QuerySet[Ticket]:
 def with_place(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Tickets with everything a list row shows, in the same query."""
     return tickets.select_related(
-        "campus", "building", "room__building", "area", "category", "reporter", "technician"
+        "campus",
+        "building",
+        "room__building",
+        "area",
+        "category",
+        "reporter",
+        "technician",
+        "schedule",
+        "campaign",
     )
 
 
@@ -146,6 +154,30 @@ def with_references(rows: list[Ticket]) -> list[Ticket]:
         row.category = categories[row.category_id]
         if row.room is not None and row.building is not None:
             row.room.building = row.building
+    return with_origins(rows)
+
+
+def with_origins(rows: list[Ticket]) -> list[Ticket]:
+    """Set the campaign or preventive schedule that generated each row (what a list row shows
+    of where a ticket came from): a query for the schedules and one for the campaigns among
+    the rows, none when there are none, however many rows."""
+    schedule_ids = {row.schedule_id for row in rows if row.schedule_id is not None}
+    campaign_ids = {row.campaign_id for row in rows if row.campaign_id is not None}
+    schedules = (
+        Schedule.objects.only("pk", "name", "campus_id").in_bulk(schedule_ids)
+        if schedule_ids
+        else {}
+    )
+    found = (
+        Campaign.objects.only("pk", "name", "campus_id").in_bulk(campaign_ids)
+        if campaign_ids
+        else {}
+    )
+    for row in rows:
+        if row.schedule_id is not None:
+            row.schedule = schedules[row.schedule_id]
+        if row.campaign_id is not None:
+            row.campaign = found[row.campaign_id]
     return rows
 
 

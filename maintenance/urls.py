@@ -5,6 +5,7 @@ from maintenance.views import (
     dispatch,
     filing,
     jobs,
+    meters,
     my_repairs,
     places,
     planned,
@@ -82,4 +83,7 @@ urlpatterns = [
     path("schedules/new/", planned.schedule_new, name="schedule_new"),
     path("schedules/<int:pk>/", planned.schedule, name="schedule"),
     path("reports/planned/", planned.planned_report, name="planned_report"),
+    path("meters/", meters.meter_list, name="meters"),
+    path("meters/new/", meters.meter_new, name="meter_new"),
+    path("meters/<int:pk>/", meters.meter, name="meter"),
 ]

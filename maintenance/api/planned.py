@@ -12,6 +12,11 @@ readiness"):
 - `POST /api/v1/room-tasks/{id}/faults/` `{"category": <code>, "description"}` reports a fault
   found there: a repair ticket of the campaign → 201 with the ticket.
 
+- `GET /api/v1/meters/`: the meters the caller reads, with their latest reading;
+  `POST /api/v1/meters/{id}/readings/` `{"value": "1520.5", "note": "…"}` records a reading
+  → 201 with the meter; 400 when it is lower than the latest or beyond what the meter can run
+  since (maintenance.meters).
+
 Rooms the caller does not work answer 404; refusals of the services answer as the other repair
 endpoints do (`{"detail", "errors"}`).
 """
@@ -28,14 +33,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from logistics.api.strict import StrictSerializer
-from maintenance import campaigns
+from maintenance import campaigns, meters
 from maintenance.api.serializers import TicketSerializer
 from maintenance.api.views import (
     _error_responses,
     repair_error_response,
     tickets_queryset,
 )
-from maintenance.models import Category, RoomTask, Ticket
+from maintenance.models import Category, Meter, RoomTask, Ticket
 from maintenance.selectors import LIST_RELATED, with_references
 from maintenance.services import RepairError
 
@@ -242,3 +247,90 @@ class RoomTaskFault(APIView):
             TicketSerializer(ticket, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+# --- Meters (maintenance.meters) --------------------------------------------------------------
+
+
+class MeterSerializer(serializers.ModelSerializer):
+    campus = serializers.CharField(source="campus.code")
+    place = serializers.SerializerMethodField()
+    unit_display = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Meter
+        fields = [
+            "id",
+            "name",
+            "campus",
+            "place",
+            "unit",
+            "unit_display",
+            "max_per_day",
+            "reading",
+            "read_at",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+    def get_place(self, meter) -> str:
+        """Building code and room number (S01-101), or the public area's name."""
+        if meter.room_id:
+            return f"{meter.room.building.code}-{meter.room.number}"
+        return meter.area.display_name
+
+    def get_unit_display(self, meter) -> str:
+        return str(Meter.Unit(meter.unit).label)
+
+
+class ReadingInputSerializer(StrictSerializer):
+    value = serializers.CharField(max_length=20)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="meters_list",
+        summary="Meters the caller reads",
+        description="The meters of the campuses whose repairs the caller dispatches or where "
+        "they are a technician on duty, with their latest reading.",
+        responses={200: MeterSerializer(many=True)},
+        tags=TAGS,
+    )
+)
+class MeterList(generics.ListAPIView):
+    serializer_class = MeterSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        return meters.meters_for(self.request.user).order_by("campus__position", "name", "pk")
+
+
+class MeterReadingCreate(APIView):
+    @extend_schema(
+        operation_id="meters_reading",
+        summary="Record a meter reading",
+        description="400 when the reading is lower than the meter's latest, or more than the "
+        "meter can advance since then (`max_per_day` a day): a typing error. The nightly "
+        "preventive job generates the jobs of the thresholds it passes.",
+        request=ReadingInputSerializer,
+        responses={201: MeterSerializer, **_error_responses(400, 404)},
+        tags=TAGS,
+    )
+    def post(self, request, pk: int):
+        meter = generics.get_object_or_404(meters.meters_for(request.user), pk=pk)
+        data = ReadingInputSerializer(data=request.data or {})
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            meters.reading_record(
+                actor=request.user, meter=meter, value=values["value"], note=values.get("note")
+            )
+        except meters.MeterInvalid as error:
+            field = error.field or "non_field_errors"
+            return Response(
+                {"detail": error.message, "errors": {field: [error.message]}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        meter = meters.meters_for(request.user).get(pk=pk)
+        return Response(MeterSerializer(meter).data, status=status.HTTP_201_CREATED)

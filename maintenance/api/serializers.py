@@ -202,6 +202,14 @@ class TicketEventSerializer(serializers.ModelSerializer):
         return event.actor.display_name if event.actor_id else None
 
 
+class TicketOriginSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["schedule", "campaign"])
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    due_on = serializers.DateField(allow_null=True)
+    due_reading = serializers.DecimalField(max_digits=12, decimal_places=1, allow_null=True)
+
+
 class TicketSerializer(serializers.ModelSerializer):
     """A repair request with its place, people, promise, timeline and photos. Reads the
     ticket as selected by maintenance.api.views.tickets_queryset (no query per ticket)."""
@@ -222,6 +230,7 @@ class TicketSerializer(serializers.ModelSerializer):
     material_cost = serializers.SerializerMethodField()
     labour_minutes = serializers.SerializerMethodField()
     labour_points = serializers.SerializerMethodField()
+    origin = serializers.SerializerMethodField()
 
     class Meta:
         model = Ticket
@@ -253,8 +262,33 @@ class TicketSerializer(serializers.ModelSerializer):
             "material_cost",
             "labour_minutes",
             "labour_points",
+            "origin",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(TicketOriginSerializer(allow_null=True))
+    def get_origin(self, ticket) -> dict | None:
+        """The preventive schedule (with the due date, or the meter reading, of this job) or
+        the readiness campaign that generated the request; null for a reported fault."""
+        if ticket.schedule_id is not None:
+            origin = {
+                "kind": "schedule",
+                "id": ticket.schedule_id,
+                "name": ticket.schedule.name,
+                "due_on": ticket.due_on,
+                "due_reading": ticket.due_reading,
+            }
+        elif ticket.campaign_id is not None:
+            origin = {
+                "kind": "campaign",
+                "id": ticket.campaign_id,
+                "name": ticket.campaign.name,
+                "due_on": None,
+                "due_reading": None,
+            }
+        else:
+            return None
+        return TicketOriginSerializer(origin).data
 
     def get_status_display(self, ticket) -> str:
         return str(Ticket.Status(ticket.status).label)

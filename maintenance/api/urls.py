@@ -17,6 +17,10 @@ urlpatterns = [
     # Planned work (maintenance.api.planned): a technician's jobs for today, the rooms of
     # readiness campaigns and their checklists.
     path("jobs/today/", planned.JobsToday.as_view(), name="api-jobs-today"),
+    path("meters/", planned.MeterList.as_view(), name="api-meters"),
+    path(
+        "meters/<int:pk>/readings/", planned.MeterReadingCreate.as_view(), name="api-meter-reading"
+    ),
     path("room-tasks/", planned.RoomTaskList.as_view(), name="api-room-tasks"),
     path("room-tasks/<int:pk>/", planned.RoomTaskDetail.as_view(), name="api-room-task"),
     path(

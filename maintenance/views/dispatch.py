@@ -33,7 +33,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.html import escape
+from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -315,6 +315,29 @@ class QueueRow:
     countdown: dispatching.Countdown
     countdown_badge: str
     countdown_icon: str
+    origin: str = ""  # HTML, escaped: the campaign or schedule that generated the ticket
+    origin_text: str = ""  # the same without its link (the phone's card is a link itself)
+
+
+def _origin_html(ticket: Ticket, schedule_prefix: str, campaign_prefix: str) -> str:
+    """A link to the preventive schedule (with the due date or reading) or the readiness
+    campaign that generated the ticket; the queue shows only tickets of campuses whose
+    schedules and campaigns its reader opens."""
+    if ticket.schedule_id is not None:
+        due = ticket.due_reading if ticket.due_reading is not None else ticket.due_on
+        return (
+            f'<a class="small text-secondary" data-testid="origin-schedule" '
+            f'href="{schedule_prefix}{ticket.schedule_id}/">'
+            f"{escape(_('Preventive schedule'))}: {escape(ticket.schedule.name)} · "
+            f"{escape(due)}</a>"
+        )
+    if ticket.campaign_id is not None:
+        return (
+            f'<a class="small text-secondary" data-testid="origin-campaign" '
+            f'href="{campaign_prefix}{ticket.campaign_id}/">'
+            f"{escape(_('Readiness campaign'))}: {escape(ticket.campaign.name)}</a>"
+        )
+    return ""
 
 
 def _queue_rows(tickets: list[Ticket], now: datetime) -> list[QueueRow]:
@@ -322,6 +345,8 @@ def _queue_rows(tickets: list[Ticket], now: datetime) -> list[QueueRow]:
     url_prefix = url_of_zero[: url_of_zero.rindex("0/")]
     urgency_labels = {value: str(label) for value, label in Urgency.choices}
     status_labels = {value: str(label) for value, label in Ticket.Status.choices}
+    schedule_prefix = reverse("maintenance:schedule", args=[0])[:-2]
+    campaign_prefix = reverse("maintenance:campaign", args=[0])[:-2]
     rows = []
     for ticket in dispatching.with_countdowns(tickets, now):
         countdown = ticket.countdown
@@ -345,6 +370,8 @@ def _queue_rows(tickets: list[Ticket], now: datetime) -> list[QueueRow]:
                 countdown=countdown,
                 countdown_badge=badge,
                 countdown_icon=icon,
+                origin=_origin_html(ticket, schedule_prefix, campaign_prefix),
+                origin_text=strip_tags(_origin_html(ticket, "", "")),
             )
         )
     return rows
@@ -401,10 +428,11 @@ def queue_rows_html(rows: list[QueueRow]) -> tuple[str, str]:
         urgent_badge = f' <span class="badge text-bg-danger">{urgency}</span>' if row.urgent else ""
         card_place = f"{building} {place}" if row.building else place
         card_badge = f'<div class="mt-1">{badge}</div>' if badge else ""
+        origin_block = f"<div>{row.origin}</div>" if row.origin else ""
         table.append(
             f'<tr data-testid="queue-row" data-ticket="{row.pk}"{row_class}>'
             f'<td class="text-nowrap"><a href="{row.url}">{number}</a></td>'
-            f"<td>{where}</td><td>{category}</td><td>{urgency_cell}</td>"
+            f"<td>{where}</td><td>{category}{origin_block}</td><td>{urgency_cell}</td>"
             f'<td><span class="badge {row.status_badge}">{status}</span></td>'
             f"<td>{who}</td>"
             f'<td class="text-nowrap small">{filed}</td><td>{badge}</td></tr>\n'
@@ -415,7 +443,12 @@ def queue_rows_html(rows: list[QueueRow]) -> tuple[str, str]:
             f'<span class="fw-semibold">{number} · {category}{urgent_badge}</span>'
             f'<span class="badge {row.status_badge}">{status}</span></div>'
             f'<div class="small">{card_place}</div>'
-            f'<div class="small text-secondary">{technician or no_technician} · {filed}</div>'
+            + (
+                f'<div class="small text-secondary">{row.origin_text}</div>'
+                if row.origin_text
+                else ""
+            )
+            + f'<div class="small text-secondary">{technician or no_technician} · {filed}</div>'
             f"{card_badge}</a>\n"
         )
     # Every value above is escaped, or one of our own class names, numbers and states.

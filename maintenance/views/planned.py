@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from apartments.models import AssetType, Room
+from apartments.models import AssetType, Building, Room
 from logistics.access import ALL
 from logistics.models import Campus
 from maintenance import planned_reports, preventive
-from maintenance.models import PublicArea, Schedule
+from maintenance.models import Meter, PublicArea, Schedule
 from maintenance.reports import Period, period_problems, report_campuses
 from maintenance.selectors import dispatch_campuses
 
@@ -64,13 +64,30 @@ class ScheduleForm(forms.Form):
         required=False,
         help_text=gettext_lazy("What the schedule maintains, e.g. water heaters."),
     )
+    building = forms.TypedChoiceField(
+        label=gettext_lazy("Building"),
+        coerce=int,
+        required=False,
+        help_text=gettext_lazy(
+            "For an asset type without a room or area: one job per room of this building "
+            "holding it (every building of the campus when empty)."
+        ),
+    )
+    meter = forms.TypedChoiceField(
+        label=gettext_lazy("Meter"),
+        coerce=int,
+        required=False,
+        help_text=gettext_lazy("For a meter recurrence: a job every N units of this meter."),
+    )
     tasks = forms.CharField(
         label=gettext_lazy("Task list"),
         help_text=gettext_lazy("One task a line."),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     unit = forms.ChoiceField(label=gettext_lazy("Recurrence"), choices=Schedule.Unit.choices)
-    every = forms.IntegerField(label=gettext_lazy("Every"), min_value=1, max_value=366, initial=1)
+    every = forms.IntegerField(
+        label=gettext_lazy("Every"), min_value=1, max_value=1_000_000, initial=1
+    )
     fixed_dates = forms.CharField(
         label=gettext_lazy("Fixed dates"),
         required=False,
@@ -78,8 +95,10 @@ class ScheduleForm(forms.Form):
     )
     next_due = forms.DateField(
         label=gettext_lazy("First due on"),
+        required=False,
         widget=DateInput(format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d"],
+        help_text=gettext_lazy("Not for a meter recurrence."),
     )
 
     def __init__(self, *args, campuses, **kwargs):
@@ -91,6 +110,14 @@ class ScheduleForm(forms.Form):
         self.fields["area"].choices = [("", "—")] + [
             (a.pk, f"{a.code} {a.display_name}") for a in self.areas.values()
         ]
+        buildings = Building.objects.filter(campus__in=campuses).order_by("campus", "code")
+        self.buildings = {b.pk: b for b in buildings}
+        self.fields["building"].choices = [("", "—")] + [
+            (b.pk, f"{b.code} {b.display_name}") for b in self.buildings.values()
+        ]
+        meters = Meter.objects.filter(campus__in=campuses, is_active=True).order_by("name")
+        self.meters = {m.pk: m for m in meters.select_related("room__building", "area")}
+        self.fields["meter"].choices = [("", "—")] + [(m.pk, m.name) for m in self.meters.values()]
 
     def clean(self):
         data = super().clean()
@@ -108,13 +135,16 @@ class ScheduleForm(forms.Form):
                 self.add_error("room", _("No room %(room)s on this campus.") % {"room": text})
             data["room_obj"] = room
         data["area_obj"] = self.areas.get(data.get("area")) if data.get("area") else None
+        data["building_obj"] = self.buildings.get(data.get("building"))
+        data["meter_obj"] = self.meters.get(data.get("meter"))
         return data
 
 
 @require_GET
 @_planner
 def schedules(request, scope):
-    rows = preventive.schedule_summaries(_scoped(Schedule.objects.all(), scope)).order_by(
+    rows = preventive.schedule_summaries(_scoped(Schedule.objects.all(), scope))
+    rows = rows.select_related("building", "asset_type", "meter").order_by(
         "campus__position", "next_due", "name"
     )
     return render(request, "maintenance/schedule_list.html", {"schedules": rows})
@@ -139,6 +169,8 @@ def schedule_new(request, scope):
                 area=data["area_obj"],
                 fixed_dates=(data["fixed_dates"] or "").replace("，", ",").split(","),
                 asset_type=data.get("asset_type"),
+                building=data["building_obj"],
+                meter=data["meter_obj"],
             )
         except preventive.ScheduleInvalid as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -153,7 +185,10 @@ def schedule_new(request, scope):
 def schedule(request, pk: int, scope):
     found = get_object_or_404(
         _scoped(
-            Schedule.objects.select_related("campus", "room__building", "area", "owner"), scope
+            Schedule.objects.select_related(
+                "campus", "room__building", "area", "owner", "building", "asset_type", "meter"
+            ),
+            scope,
         ),
         pk=pk,
     )

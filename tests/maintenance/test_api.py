@@ -25,6 +25,7 @@ TICKETS = "/api/v1/tickets/"
 TICKET_FIELDS = {
     "id",
     "number",
+    "origin",
     "status",
     "status_display",
     "category",

@@ -229,7 +229,7 @@ def _locked(item: ManagementReviewAction) -> ManagementReviewAction:
     """The item's row is the lock: a second click (or a concurrent one) waits, then finds the
     link made and gets the same record back."""
     return (
-        ManagementReviewAction.objects.select_for_update()
+        ManagementReviewAction.objects.select_for_update(of=("self",))
         .select_related("review", "department", "owner")
         .get(pk=item.pk)
     )

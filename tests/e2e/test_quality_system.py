@@ -125,7 +125,14 @@ def test_the_quality_system_pages_fit_every_width_in_both_languages(open_page):
     # Given the demo's quality system (documents, audits, objectives, training)
     from logistics.demo import seed_kernel
     from quality.iso_demo import seed_quality_system
-    from quality.models import Audit, ControlledDocument, ManagementReview, TrainingSession
+    from quality.models import (
+        Audit,
+        AuditQuestion,
+        ControlledDocument,
+        ManagementReview,
+        ManagementReviewAction,
+        TrainingSession,
+    )
 
     seed_kernel(lambda line: None)
     seed_quality_system(lambda line: None)
@@ -153,6 +160,14 @@ def test_the_quality_system_pages_fit_every_width_in_both_languages(open_page):
         ("/quality/objectives/", "公寓中心主任"),
         (f"/quality/training/{TrainingSession.objects.filter(kind='contest').get().pk}/", None),
         (f"/quality/management-reviews/{review.pk}/", "主任、各中心负责人"),
+        ("/quality/audits/questions/", None),
+        (f"/quality/audits/questions/{AuditQuestion.objects.first().pk}/", None),
+        ("/quality/training/plan/", "消防疏散预案演练"),
+        ("/quality/training/mine/", None),
+        (
+            f"/quality/management-reviews/{ManagementReviewAction.objects.first().review_id}/",
+            "晚归登记改为电子化",
+        ),
     ]
     for screen in ("phone", "tablet", "laptop"):
         for locale in ("zh-CN", "en-US"):

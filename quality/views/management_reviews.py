@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from logistics.models import Department, User
+from logistics.models import Department, Role, User
 from quality import management_reviews as reviews
 from quality.documents import is_quality
 from quality.models import ManagementReviewAction
+from quality.views.nonconformities import UserChoiceField
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -78,9 +79,12 @@ class ActionForm(forms.Form):
     department = forms.ModelChoiceField(
         label=gettext_lazy("Department"), queryset=Department.objects.order_by("code")
     )
-    owner = forms.ModelChoiceField(
+    owner = UserChoiceField(
         label=gettext_lazy("Owner"),
-        queryset=User.objects.filter(is_active=True).order_by("username"),
+        queryset=User.objects.filter(is_active=True, role_grants__isnull=False)
+        .exclude(role_grants__role=Role.STUDENT)
+        .distinct()
+        .order_by("username"),
         required=False,
     )
     due_date = forms.DateField(label=gettext_lazy("Due date"), widget=DATE, required=False)

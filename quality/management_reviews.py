@@ -24,6 +24,7 @@ from quality.models import (
     Audit,
     AuditFinding,
     Complaint,
+    DocumentVersion,
     ManagementReview,
     ManagementReviewAction,
     Nonconformity,
@@ -147,6 +148,17 @@ def inputs(review: ManagementReview) -> dict:
         )
         .order_by("source")
     )
+    # Changes that could affect the system: the controlled documents released or revised in
+    # the period (the versions that took effect, with what changed).
+    changes = list(
+        DocumentVersion.objects.filter(
+            effective_from__gte=start,
+            effective_from__lte=end,
+            status__in=[DocumentVersion.Status.EFFECTIVE, DocumentVersion.Status.SUPERSEDED],
+        )
+        .select_related("document__department")
+        .order_by("effective_from", "pk")
+    )
     sources = dict(Nonconformity.Source.choices)
     for row in ncs:
         row["label"] = sources.get(row["source"], row["source"])
@@ -161,6 +173,7 @@ def inputs(review: ManagementReview) -> dict:
         "satisfaction": round(satisfaction["mean"], 2) if satisfaction["mean"] else None,
         "satisfaction_n": satisfaction["n"] or 0,
         "ncs": ncs,
+        "changes": changes,
         "ncs_open": Nonconformity.objects.filter(status__in=Nonconformity.OPEN_STATUSES).count(),
         "today": timezone.localdate(),
     }

@@ -347,3 +347,16 @@ def test_an_expired_qualification_is_refused_for_an_audit_on_the_page(
     assert response.status_code == 200
     assert "qualification" in response.content.decode()
     assert not audits.audits_for(auditor).exists()
+
+
+def test_the_review_gathers_the_documents_changed_in_its_period(
+    client, auditor, review, head, apartments_dept
+):
+    from tests.quality.iso_data import effective_document
+
+    document = effective_document(head, auditor, apartments_dept)  # effective 2026-03-10
+    version = document.versions.get()
+    assert management_reviews.inputs(review)["changes"] == [version]
+    client.force_login(auditor)
+    html = client.get(reverse("quality:management_review", args=[review.pk])).content.decode()
+    assert document.number in html

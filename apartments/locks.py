@@ -112,6 +112,7 @@ def _free_bed_template(buildings: QuerySet[Building] | None) -> StatementTemplat
             marker,
             selectors.in_first_building_with_free_beds(marker, beds, buildings=buildings),
             mixed_rooms=False,
+            taken_flag=True,
         )
         template = StatementTemplate.compile(
             free.select_for_update(skip_locked=True, of=("self",)).values_list("pk")[:1],

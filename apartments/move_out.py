@@ -185,6 +185,12 @@ def requests_of_resident(resident: Resident) -> QuerySet[MoveOutRequest]:
     return MoveOutRequest.objects.filter(resident=resident).select_related(*_REQUEST_RELATED)
 
 
+def open_request_of(resident: Resident) -> MoveOutRequest | None:
+    """The resident's move-out request still under way (filed, scheduled, inspected…), if
+    any: the one their clearance slip is about."""
+    return requests_of_resident(resident).filter(status__in=MoveOutRequest.OPEN).first()
+
+
 @dataclass(frozen=True)
 class RequestFilter:
     status: str = ""

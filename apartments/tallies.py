@@ -761,6 +761,100 @@ def recount(using=None) -> None:
 def tally_recount() -> None:
     recount(connection)
     recount_arrivals(connection)
+    recount_taken(connection)
+
+
+# --- Taken beds (PostgreSQL) -----------------------------------------------------------------
+# `apartments_bed.taken`: whether the bed has a current (reserved or active) stay, kept by a
+# trigger on stays (migration 0020), with a partial index of the beds that are not taken. The
+# check-in's compiled free-bed search (apartments.locks.first_free_bed_lock) reads it instead
+# of probing each bed's stays: in a building filling up, that search used to look at every
+# bed taken before the first free one, bed by bed. The column is not a model field: no
+# `save()` of a bed loaded earlier can write back a stale value, and nothing but the trigger
+# writes it. The search re-checks the bed it found against the stays (a flag is never the
+# guard: the unique constraints on stays are). SQLite has no such column: its searches use
+# the stays, as before (docs/decisions.md, "Taken beds").
+
+POSTGRES_TAKEN_INSTALL = """
+ALTER TABLE apartments_bed ADD COLUMN IF NOT EXISTS taken boolean NOT NULL DEFAULT false;
+CREATE INDEX IF NOT EXISTS apartments_bed_free ON apartments_bed (room_id, number)
+    WHERE NOT taken;
+
+CREATE OR REPLACE FUNCTION apartments_bed_taken_set(b bigint) RETURNS void AS $$
+BEGIN
+    IF b IS NULL THEN
+        RETURN;
+    END IF;
+    UPDATE apartments_bed SET taken = x.taken
+    FROM (SELECT EXISTS (SELECT 1 FROM apartments_stay
+                         WHERE bed_id = b AND status IN ('reserved', 'active')) AS taken) x
+    WHERE id = b AND apartments_bed.taken IS DISTINCT FROM x.taken;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION apartments_stay_bed_taken() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM apartments_bed_taken_set(NEW.bed_id);
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM apartments_bed_taken_set(OLD.bed_id);
+    ELSIF OLD.bed_id IS DISTINCT FROM NEW.bed_id OR OLD.status IS DISTINCT FROM NEW.status THEN
+        PERFORM apartments_bed_taken_set(OLD.bed_id);
+        IF NEW.bed_id IS DISTINCT FROM OLD.bed_id THEN
+            PERFORM apartments_bed_taken_set(NEW.bed_id);
+        END IF;
+    END IF;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
+DROP TRIGGER IF EXISTS apartments_stay_bed_taken ON apartments_stay;
+CREATE TRIGGER apartments_stay_bed_taken AFTER INSERT OR UPDATE OR DELETE ON apartments_stay
+    FOR EACH ROW EXECUTE FUNCTION apartments_stay_bed_taken();
+"""
+
+POSTGRES_TAKEN_UNINSTALL = """
+DROP TRIGGER IF EXISTS apartments_stay_bed_taken ON apartments_stay;
+DROP FUNCTION IF EXISTS apartments_stay_bed_taken();
+DROP FUNCTION IF EXISTS apartments_bed_taken_set(bigint);
+DROP INDEX IF EXISTS apartments_bed_free;
+ALTER TABLE apartments_bed DROP COLUMN IF EXISTS taken;
+"""
+
+RECOUNT_TAKEN = """
+UPDATE apartments_bed b SET taken = x.taken
+FROM (SELECT bd.id, EXISTS (SELECT 1 FROM apartments_stay st WHERE st.bed_id = bd.id
+                            AND st.status IN ('reserved', 'active')) AS taken
+      FROM apartments_bed bd) x
+WHERE b.id = x.id AND b.taken IS DISTINCT FROM x.taken
+"""
+
+
+def has_taken_beds(using=None) -> bool:
+    """Whether this database keeps `apartments_bed.taken` (PostgreSQL)."""
+    return (using or connection).vendor == "postgresql"
+
+
+def install_taken(schema_connection) -> None:
+    """The taken beds' column, index and trigger, and their first count (migration 0020)."""
+    if not has_taken_beds(schema_connection):
+        return
+    with schema_connection.cursor() as cursor:
+        cursor.execute(POSTGRES_TAKEN_INSTALL)
+        cursor.execute(RECOUNT_TAKEN)
+
+
+def uninstall_taken(schema_connection) -> None:
+    if has_taken_beds(schema_connection):
+        with schema_connection.cursor() as cursor:
+            cursor.execute(POSTGRES_TAKEN_UNINSTALL)
+
+
+def recount_taken(using=None) -> None:
+    target = using or connection
+    if has_taken_beds(target):
+        with target.cursor() as cursor:
+            cursor.execute(RECOUNT_TAKEN)
 
 
 # --- Migrations that rebuild a table on SQLite ---------------------------------------------------

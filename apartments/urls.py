@@ -176,6 +176,7 @@ urlpatterns = [
     path("move-out/board/", move_out.move_out_board, name="move_out_board"),
     path("move-out/mine/", move_out.my_move_out, name="my_move_out"),
     path("move-out/mine/file/", move_out.my_move_out_file, name="my_move_out_file"),
+    path("move-out/mine/charges/pdf/", inspection_views.my_charges_pdf, name="my_charges_pdf"),
     path("move-out/requests/<int:pk>/", move_out.move_out_request_detail, name="move_out_request"),
     path(
         "move-out/requests/<int:pk>/cancel/",
@@ -207,6 +208,7 @@ urlpatterns = [
         "move-out/requests/<int:pk>/left/", inspection_views.move_out_leave, name="move_out_leave"
     ),
     path("inspections/<int:pk>/", inspection_views.inspection_page, name="inspection"),
+    path("inspections/<int:pk>/pdf/", inspection_views.inspection_pdf, name="inspection_pdf"),
     path(
         "inspections/<int:pk>/complete/",
         inspection_views.inspection_complete,

@@ -40,3 +40,22 @@ def visibility_timeout_outlasts_the_jobs(app_configs, **kwargs):
             id="logistics.E001",
         )
     ]
+
+
+@register(deploy=True)
+def pdf_downloads_work(app_configs, **kwargs):
+    """PDF downloads of printable records need WeasyPrint and the system's Pango; without
+    them the portal runs and the downloads answer 503 (logistics/pdf.py)."""
+    from logistics.pdf import unavailable_reason
+
+    reason = unavailable_reason()
+    if reason is None:
+        return []
+    return [
+        Warning(
+            f"PDF downloads are unavailable: WeasyPrint cannot load ({reason}).",
+            hint="apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei "
+            "(docs/printing.md).",
+            id="logistics.W002",
+        )
+    ]

@@ -590,3 +590,7 @@ if not 1 <= SURVEY_REMINDER_DAYS < SURVEY_EXPIRY_DAYS:
     )
 if SURVEY_MIN_RESPONSES < 1:
     raise ImproperlyConfigured("SURVEY_MIN_RESPONSES must be 1 or more.")
+
+# PDF downloads (logistics/pdf.py): WeasyPrint reports every layout step at INFO and font
+# subsetting (fontTools) likewise; only its warnings and errors belong in the portal's log.
+LOGGING["loggers"].update({"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}})

@@ -38,6 +38,7 @@ urlpatterns = [
     path("inspections/", inspections.inspection_list, name="inspection_list"),
     path("inspections/new/", inspections.inspection_new, name="inspection_new"),
     path("inspections/<int:pk>/", inspections.inspection_detail, name="inspection_detail"),
+    path("inspections/<int:pk>/pdf/", inspections.inspection_pdf, name="inspection_pdf"),
     path("inspections/<int:pk>/fill/", inspections.inspection_fill, name="inspection_fill"),
     path(
         "inspections/<int:pk>/answers/<int:item_id>/",
@@ -134,6 +135,7 @@ urlpatterns = [
     ),
     path("audits/<int:pk>/", audits.audit_detail, name="audit_detail"),
     path("audits/<int:pk>/report/", audits.audit_report, name="audit_report"),
+    path("audits/<int:pk>/report/pdf/", audits.audit_report_pdf, name="audit_report_pdf"),
     path("audit-findings/<int:pk>/nonconformity/", audits.finding_to_nc, name="finding_to_nc"),
     # objectives: (quality/views/objectives.py) quality objectives (质量目标)
     path("objectives/", objectives.objective_list, name="objective_list"),

@@ -18,6 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apartments import inspections, move_out
 from apartments.models import InspectionResult, RoomInspection
+from logistics.access import role_required
+from logistics.models import Role
+from logistics.pdf import pdf_response
 from logistics.spreadsheets import XlsxWriter
 from logistics.uploads import PhotoField
 
@@ -213,6 +216,23 @@ def inspection_complete(request, pk: int):
     return redirect("apartments:inspection", pk=inspection.pk)
 
 
+@require_GET
+@login_required
+def inspection_pdf(request, pk: int):
+    """A completed inspection with its charges as a PDF, for whoever may read its page (404
+    otherwise, and while it is under way: only the result leaves the portal)."""
+    inspection = inspections.inspection_get(request.user, pk)
+    if inspection.status != RoomInspection.Status.COMPLETED:
+        raise Http404
+    room = inspection.room
+    return pdf_response(
+        request,
+        "apartments/inspection_pdf.html",
+        {"inspection": inspection, "rows": inspections.inspection_rows(inspection)},
+        filename=f"inspection-{room.building.code}-{room.number}-{inspection.pk}.pdf",
+    )
+
+
 # --- Keys, leaving ---------------------------------------------------------------------------
 
 
@@ -317,6 +337,28 @@ def charge_dispute(request, pk: int):
         inspections.charge_dispute,
         _("Your dispute is sent to the dorm manager."),
         text=request.POST.get("text", ""),
+    )
+
+
+@require_GET
+@role_required(Role.STUDENT)
+def my_charges_pdf(request):
+    """The resident's own charges and clearance slip (what the "Inspection charges and
+    clearance" card shows) as a PDF. Nobody else's: the URL names no one."""
+    resident = move_out.resident_of(request.user)
+    if resident is None:
+        raise Http404
+    charges = list(inspections.charges_of(resident))
+    open_request = move_out.open_request_of(resident)
+    return pdf_response(
+        request,
+        "apartments/charges_slip_pdf.html",
+        {
+            "resident": resident,
+            "charges": charges,
+            "clearance": inspections.clearance_of(open_request, charges) if open_request else None,
+        },
+        filename=f"clearance-{resident.student_id}.pdf",
     )
 
 

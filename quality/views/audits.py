@@ -12,10 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from logistics.access import ALL
 from logistics.models import Department, Role, User
+from logistics.pdf import pdf_response
 from logistics.uploads import PhotoField
 from quality import audit_questions, audits
 from quality.documents import head_of, is_quality
@@ -162,6 +163,12 @@ def audit_detail(request, pk: int):
 
 
 def _context(request, audit, **extra):
+    return {**_report_context(request, audit), "checklist": audits.checklist(audit), **extra}
+
+
+def _report_context(request, audit) -> dict:
+    """What the report shows (quality/iso/audit_report_body.html): the auditors, the findings
+    with their nonconformity and the counts by kind; three queries."""
     findings = list(
         audit.findings.select_related("created_by")
         .prefetch_related("nonconformities")
@@ -173,10 +180,8 @@ def _context(request, audit, **extra):
         "audit": audit,
         "auditors": list(audit.auditors.order_by("username")),
         "findings": findings,
-        "checklist": audits.checklist(audit),
         "is_quality": is_quality(request.user),
         "counts": {k: sum(1 for f in findings if f.kind == k) for k in AuditFinding.Kind.values},
-        **extra,
     }
 
 
@@ -213,6 +218,20 @@ def audit_report(request, pk: int):
                 messages.success(request, _("Report issued: it is sealed from now on."))
                 return redirect("quality:audit_report", audit.pk)
     return render(request, "quality/iso/audit_report.html", _context(request, audit, form=form))
+
+
+@require_GET
+@login_required
+def audit_report_pdf(request, pk: int):
+    """The report as a PDF, for whoever may read its page (404 otherwise): a draft says it is
+    one, an issued report carries its seal (issued when and by whom, never changed)."""
+    audit = audits.audit_get(request.user, pk)
+    return pdf_response(
+        request,
+        "quality/iso/audit_report_pdf.html",
+        _report_context(request, audit),
+        filename=f"{audit.number}.pdf",
+    )
 
 
 # --- The reusable checklist questions (quality auditors only) ----------------------------------

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from logistics.access import ALL
 from logistics.models import Campus, Department, Role, User
+from logistics.pdf import pdf_response
 from logistics.uploads import PhotoField
 from quality import inspections, seals
 from quality.models import ChainAnchor, ChecklistItem, Inspection, InspectionAnswer
@@ -521,15 +522,10 @@ def inspection_submit(request, pk: int):
 @login_required
 def inspection_detail(request, pk: int):
     inspection = inspection_get(request.user, pk)
-    answers = list(
-        inspection.answers.select_related("item", "photo").order_by("item__position", "item_id")
-    )
+    record = _record_context(inspection)
+    answers = record["answers"]
     viewer_is_auditor = is_auditor(request.user)
-    amendments = list(
-        inspection.amendments.filter(status=Inspection.Status.SEALED)
-        .select_related("auditor")
-        .order_by("sequence")
-    )
+    amendments = record["amendments"]
     own_draft_amendment = (
         inspection.amendments.filter(
             status=Inspection.Status.DRAFT, auditor_id=request.user.pk
@@ -550,6 +546,38 @@ def inspection_detail(request, pk: int):
             "may_raise_nc": viewer_is_auditor and inspection.is_sealed,
             "is_own_draft": not inspection.is_sealed and inspection.auditor_id == request.user.pk,
         },
+    )
+
+
+def _record_context(inspection: Inspection) -> dict:
+    """What the record partials show (quality/inspection_record.html, inspection_findings.html):
+    the answers with their items, and the sealed amendments: two queries."""
+    answers = list(
+        inspection.answers.select_related("item", "photo").order_by("item__position", "item_id")
+    )
+    amendments = list(
+        inspection.amendments.filter(status=Inspection.Status.SEALED)
+        .select_related("auditor")
+        .order_by("sequence")
+    )
+    return {"inspection": inspection, "answers": answers, "amendments": amendments}
+
+
+@require_GET
+@login_required
+def inspection_pdf(request, pk: int):
+    """The sealed record as a PDF, for whoever may read it (404 otherwise, and for a draft:
+    only a sealed record leaves the portal)."""
+    inspection = inspection_get(request.user, pk)
+    if not inspection.is_sealed:
+        raise Http404
+    context = _record_context(inspection)
+    context["tally"] = inspections.weighted_score(context["answers"])
+    return pdf_response(
+        request,
+        "quality/inspection_pdf.html",
+        context,
+        filename=f"{inspection.number}.pdf",
     )
 
 

@@ -108,3 +108,24 @@ def test_a_marker_inside_a_pattern_is_escaped_for_like():
         cursor.execute(template.sql, template.params(code="p_u"))
         found = sorted(row[0] for row in cursor.fetchall())
     assert found == ["top_up"]
+
+
+@needs_postgres
+def test_a_bed_flagged_free_but_taken_is_never_given():
+    # Given a building whose first bed has a stay, and its `taken` flag wrongly cleared (the
+    # flag speeds the search up; the stays remain the truth)
+    songbei, _ = campuses()
+    building = building_with_beds(songbei, "S01", rooms=1, gender_policy="M")
+    Room.objects.filter(building=building).update(gender="M")
+    first, second = free_beds(building)[:2]
+    stay(ResidentFactory(campus=songbei, gender=Gender.MALE), first)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT taken FROM apartments_bed WHERE id = %s", [first.pk])
+        assert cursor.fetchone() == (True,)  # the trigger set it
+        cursor.execute("UPDATE apartments_bed SET taken = false WHERE id = %s", [first.pk])
+    resident = ResidentFactory.build(campus=songbei, gender=Gender.MALE)
+    with transaction.atomic():
+        # When the compiled search runs, it finds the flagged bed, checks it against the stays
+        # and gives it up; the usual search then proposes the next bed
+        assert template_answer(resident, None) is None
+        assert queryset_answer(resident, None) == second.pk

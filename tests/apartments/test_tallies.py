@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +30,7 @@ from apartments.models import (
     Room,
     Stay,
 )
-from apartments.tallies import tally_recount
+from apartments.tallies import has_taken_beds, tally_recount
 from logistics.models import Role
 from tests.apartments.move_in_data import (
     building_with_beds,
@@ -123,15 +124,32 @@ def arrivals_tallied() -> dict:
     }
 
 
+def taken_beds() -> tuple[set, set]:
+    """The beds flagged taken (PostgreSQL's `apartments_bed.taken`) and those with a current
+    stay; two empty sets on SQLite, which keeps no such flag."""
+    if not has_taken_beds():
+        return set(), set()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM apartments_bed WHERE taken")
+        flagged = {row[0] for row in cursor.fetchall()}
+    current = set(
+        Stay.objects.filter(status__in=Stay.CURRENT).values_list("bed_id", flat=True)
+    )
+    return flagged, current
+
+
 def assert_tallies_match():
     expected = counted()
     arrivals = arrivals_counted()
     assert tallied() == expected
     assert arrivals_tallied() == arrivals
+    flagged, current = taken_beds()
+    assert flagged == current
     # and a recount from scratch agrees too
     tally_recount()
     assert tallied() == expected
     assert arrivals_tallied() == arrivals
+    assert taken_beds() == (current, current)
 
 
 @pytest.fixture

@@ -53,6 +53,9 @@ DATA_DEPENDENT = [
     # a dish is rated, or its sample taken, only for a meal whose menu lists it (dining)
     "dish_ratings_create",
     "food_samples_create",
+    # a fault's category must exist; a checklist's indexes must be within the campaign's list
+    "room_tasks_fault",
+    "room_tasks_checklist",
 ]
 
 CONFIG = {

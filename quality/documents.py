@@ -33,6 +33,7 @@ from logistics.access import ALL, department_scope, grants_of, has_role
 from logistics.alerts import AlertSpec, alerts_clear, alerts_raise
 from logistics.errors import ServiceError
 from logistics.models import Department, Role, RoleGrant, User
+from logistics.notifications import notify_many
 from logistics.services import audit_record
 from logistics.uploads import pdf_check
 from quality.alerts import DOCUMENT_REVIEW_DUE
@@ -42,6 +43,7 @@ from quality.models import (
     DocumentKind,
     DocumentVersion,
 )
+from quality.notifications import DOCUMENT_REVIEW_DUE_OWNER
 
 TITLE_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 100_000
@@ -679,27 +681,52 @@ def _review_keys(document_id: int) -> list[str]:
 
 
 def review_due_alerts(today: dt.date) -> int:
-    """One open `document_review_due` alert per document in force whose periodic review date
-    has passed, for the heads of its department; a condition already alerted is only seen
-    again. Two queries and one bulk raise, however many documents."""
-    documents = ControlledDocument.objects.filter(
-        withdrawn_at__isnull=True,
-        review_due__lt=today,
-        versions__status=DocumentVersion.Status.EFFECTIVE,
-    ).distinct()
-    specs = [
-        AlertSpec(
-            kind=DOCUMENT_REVIEW_DUE,
-            key=f"document_review_due:{document.pk}:{document.review_due}",
-            role=Role.DEPARTMENT_HEAD,
-            department_id=document.department_id,
-            url=reverse("quality:document_detail", args=[document.pk]),
-            params={
-                "number": document.number,
-                "title": document.title,
-                "due": str(document.review_due),
-            },
+    """For each document in force whose periodic review date has passed, one open
+    `document_review_due` alert for the heads of its department and one for the quality
+    department (auditors); a condition already alerted is only seen again. The document's
+    owner is told once, when the condition is first alerted. Two queries, one bulk raise and
+    one notification insert, however many documents."""
+    documents = list(
+        ControlledDocument.objects.filter(
+            withdrawn_at__isnull=True,
+            review_due__lt=today,
+            versions__status=DocumentVersion.Status.EFFECTIVE,
         )
-        for document in documents
-    ]
-    return len(alerts_raise(specs))
+        .select_related("owner")
+        .distinct()
+    )
+    specs, owners = [], {}
+    for document in documents:
+        key = f"document_review_due:{document.pk}:{document.review_due}"
+        url = reverse("quality:document_detail", args=[document.pk])
+        params = {
+            "number": document.number,
+            "title": document.title,
+            "due": str(document.review_due),
+        }
+        owners[key] = (document, url, params)
+        for role, suffix in ((Role.DEPARTMENT_HEAD, ""), (Role.AUDITOR, ":quality")):
+            specs.append(
+                AlertSpec(
+                    kind=DOCUMENT_REVIEW_DUE,
+                    key=key + suffix,
+                    role=role,
+                    department_id=document.department_id,
+                    url=url,
+                    params=params,
+                )
+            )
+    raised = alerts_raise(specs)
+    notify_many(
+        [
+            (
+                [owners[alert.key][0].owner],
+                DOCUMENT_REVIEW_DUE_OWNER,
+                owners[alert.key][1],
+                owners[alert.key][2],
+            )
+            for alert in raised
+            if alert.key in owners
+        ]
+    )
+    return len(raised)

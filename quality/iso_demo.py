@@ -182,9 +182,11 @@ def seed_quality_system(log):
         audits = _seed_audits(auditor, admin, today)
         reviews = _seed_objectives(auditor, head, today)
         _seed_training(auditor, documents, today)
+        _seed_management_review(auditor, head, documents, today)
     log(
         f"quality system: {len(documents)} documents, {audits} audits, "
-        f"{reviews} objective reviews, 2 training sessions"
+        f"{reviews} objective reviews, 2 training sessions in the year's training plan, "
+        "a management review whose decisions became a nonconformity and an objective"
     )
 
 
@@ -436,3 +438,66 @@ def _seed_training(auditor, documents, today) -> None:
     )
     for person, score in zip(people, (88, 95, 70), strict=False):
         training.attendance_record(actor=auditor, session=contest, user=person, score=score)
+    # The year's plan: the two sessions held fulfil two entries; two more are still planned.
+    department = documents[1].department
+    for held, topic in ((session, "《管理员工作流程》培训与考核"), (contest, "岗位知识竞赛")):
+        item = training.plan_item_add(
+            actor=auditor,
+            year=held.date.year,
+            month=held.date.month,
+            topic=topic,
+            kind=held.kind,
+            department=held.department,
+        )
+        training.session_link(actor=auditor, session=held, plan_item=item)
+    year = today.year
+    for month, topic, audience in (
+        (min(today.month + 1, 12), "消防疏散预案演练", "全体员工"),
+        (12, "内审员资格复训", "内审员"),
+    ):
+        training.plan_item_add(
+            actor=auditor,
+            year=year,
+            month=month,
+            topic=topic,
+            department=None if audience == "全体员工" else department,
+            audience=audience,
+        )
+
+
+def _seed_management_review(auditor, head, documents, today) -> None:
+    """A management review whose action became a nonconformity and whose decision became an
+    objective, each with one click."""
+    from quality import management_reviews
+
+    department = documents[1].department
+    review = management_reviews.review_create(
+        actor=auditor,
+        date=today - dt.timedelta(days=5),
+        period_start=dt.date(today.year, 1, 1),
+        period_end=today,
+        attendees="主任、各中心负责人、质量监控部",
+        minutes="审议内审结果、质量目标达成情况、投诉与满意度。",
+        decisions="晚归登记电子化；投诉48小时答复率目标提高到95%。",
+    )
+    action = management_reviews.action_add(
+        actor=auditor,
+        review=review,
+        kind="action",
+        text="晚归登记改为电子化，杜绝漏记",
+        department=department,
+        owner=head,
+        due_date=today + dt.timedelta(days=60),
+    )
+    management_reviews.action_to_nc(actor=auditor, item=action)
+    decision = management_reviews.action_add(
+        actor=auditor,
+        review=review,
+        kind="decision",
+        text="投诉48小时内答复率 ≥ 95%",
+        department=department,
+        owner=head,
+        target=95,
+        unit="%",
+    )
+    management_reviews.action_to_objective(actor=auditor, item=decision)

@@ -374,6 +374,7 @@ class Nonconformity(models.Model):
         MANUAL = "manual", _("Raised by hand")
         AUDIT = "audit", _("Internal audit")
         OBJECTIVE = "objective", _("Quality objective missed")
+        REVIEW = "review", _("Management review")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open: waiting for the action plan")
@@ -1368,6 +1369,14 @@ class TrainingSession(models.Model):
     trainer = models.CharField(_("trainer"), max_length=100)
     date = models.DateField(_("date"))
     planned = models.BooleanField(_("in the year's plan"), default=True)
+    plan_item = models.ForeignKey(
+        "TrainingPlanItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("training plan entry"),
+    )
     documents = models.ManyToManyField(
         ControlledDocument,
         blank=True,
@@ -1432,6 +1441,17 @@ class AuditQuestion(models.Model):
     text_en = models.CharField(_("question in English"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     active = models.BooleanField(_("in use"), default=True)
+    # A question an audit has used is never rewritten: a change is a new version that replaces
+    # it (the old one retired, its findings still pointing at the words they answered).
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("replaces"),
+    )
 
     class Meta:
         ordering = ["clause", "position", "pk"]
@@ -1646,3 +1666,104 @@ class ManagementReview(models.Model):
 
     def __str__(self):
         return f"{self.date}"
+
+
+class ManagementReviewAction(models.Model):
+    """A decision or action recorded in a management review. One click makes it a
+    nonconformity (in the existing flow) or a quality objective; each link is made once and
+    shown on both sides."""
+
+    class Kind(models.TextChoices):
+        DECISION = "decision", _("Decision")
+        ACTION = "action", _("Action")
+
+    review = models.ForeignKey(ManagementReview, on_delete=models.PROTECT, related_name="items")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ACTION)
+    text = models.CharField(_("decision or action"), max_length=300)
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    target = models.DecimalField(
+        _("target (for an objective)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    unit = models.CharField(_("unit"), max_length=20, blank=True, default="%")
+    nonconformity = models.OneToOneField(
+        Nonconformity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="review_action",
+        verbose_name=_("nonconformity"),
+    )
+    objective = models.OneToOneField(
+        QualityObjective,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="review_action",
+        verbose_name=_("quality objective"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["review", "pk"]
+        verbose_name = _("management review action")
+        verbose_name_plural = _("management review actions")
+
+    def __str__(self):
+        return self.text
+
+
+class TrainingPlanItem(models.Model):
+    """One entry of the year's training plan: a topic planned for a department in a month;
+    done once a session held for it is linked (TrainingSession.plan_item)."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    topic = models.CharField(_("topic"), max_length=200)
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=TrainingSession.Kind.choices,
+        default=TrainingSession.Kind.TRAINING,
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="training_plan",
+        verbose_name=_("department"),
+    )
+    audience = models.CharField(_("for whom"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["year", "month", "pk"]
+        verbose_name = _("training plan entry")
+        verbose_name_plural = _("training plan entries")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(month__gte=1) & Q(month__lte=12), name="trainingplan_month"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year}-{self.month:02d} {self.topic}"

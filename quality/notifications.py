@@ -107,3 +107,14 @@ SURVEY_REMINDER = notification_kind(
     "quality.survey_reminder",
     _("A reminder: a short anonymous survey is waiting for your answer until %(until)s."),
 )
+
+
+# --- Controlled documents ----------------------------------------------------------------------
+
+DOCUMENT_REVIEW_DUE_OWNER = notification_kind(
+    "quality.document_review_due",
+    _(
+        "The periodic review of document %(number)s %(title)s, which you own, was due on "
+        "%(due)s. Review it: still right, or a new version."
+    ),
+)

@@ -274,6 +274,7 @@ def objectives_page(user, *, reviews: int = 12) -> list[QualityObjective]:
     objectives = list(
         objectives_for(user)
         .filter(active=True)
+        .select_related("review_action__review")
         .prefetch_related(
             Prefetch(
                 "reviews",

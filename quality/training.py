@@ -10,14 +10,16 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from logistics.access import ALL
 from logistics.errors import ServiceError
 from logistics.models import User
 from logistics.services import audit_record
-from quality.documents import is_quality
-from quality.models import Qualification, TrainingAttendance, TrainingSession
+from quality.documents import head_of, is_quality
+from quality.models import Qualification, TrainingAttendance, TrainingPlanItem, TrainingSession
 
 PASS_MARK = Decimal(60)
 
@@ -83,6 +85,7 @@ def session_create(
     kind: str = TrainingSession.Kind.TRAINING,
     department=None,
     documents=(),
+    plan_item: TrainingPlanItem | None = None,
 ) -> TrainingSession:
     _require_quality(actor)
     topic = (topic or "").strip()
@@ -96,6 +99,8 @@ def session_create(
         trainer=(trainer or "").strip()[:100],
         date=date,
         department=department,
+        plan_item=plan_item,
+        planned=plan_item is not None,
         created_by=actor,
     )
     session.documents.set(documents)
@@ -146,7 +151,7 @@ def record_of(user: User) -> dict:
             .select_related("session")
             .order_by("-session__date")
         ),
-        "qualifications": list(Qualification.objects.filter(user=user).order_by("-valid_until")),
+        "qualifications": qualifications_with_validity(user),
     }
 
 
@@ -154,3 +159,112 @@ def sessions_for(user) -> QuerySet[TrainingSession]:
     if is_quality(user):
         return TrainingSession.objects.all()
     return TrainingSession.objects.filter(attendance__user=user).distinct()
+
+
+# --- The year's training plan ----------------------------------------------------------------
+
+
+class PlanStatus:
+    PLANNED = "planned"
+    DONE = "done"
+
+
+def may_see_plan(user) -> bool:
+    return is_quality(user) or bool(head_of(user))
+
+
+def plan_items_for(user) -> QuerySet[TrainingPlanItem]:
+    """Quality sees the whole plan; a department head their departments' entries and the
+    company-wide ones; anyone else nothing."""
+    scope = head_of(user)
+    if scope is ALL:
+        return TrainingPlanItem.objects.all()
+    if not scope:
+        return TrainingPlanItem.objects.none()
+    return TrainingPlanItem.objects.filter(Q(department_id__in=scope) | Q(department__isnull=True))
+
+
+def plan_of(user, year: int, *, today: dt.date | None = None) -> list[TrainingPlanItem]:
+    """The year's plan with each entry's sessions held and its status: two queries whatever
+    the numbers. An entry is done once a session held for it (dated today or before) is
+    linked; planned otherwise, and late when its month has passed."""
+    today = today or timezone.localdate()
+    items = list(
+        plan_items_for(user)
+        .filter(year=year)
+        .select_related("department")
+        .prefetch_related(
+            Prefetch(
+                "sessions",
+                queryset=TrainingSession.objects.order_by("date", "pk"),
+                to_attr="held",
+            )
+        )
+        .order_by("month", "department__code", "pk")
+    )
+    for item in items:
+        done = [s for s in item.held if s.date <= today]
+        item.status = PlanStatus.DONE if done else PlanStatus.PLANNED
+        month_end = (
+            dt.date(item.year + 1, 1, 1)
+            if item.month == 12
+            else dt.date(item.year, item.month + 1, 1)
+        )
+        item.late = item.status == PlanStatus.PLANNED and month_end <= today
+    return items
+
+
+@transaction.atomic
+def plan_item_add(
+    *,
+    actor: User,
+    year: int,
+    month: int,
+    topic: str,
+    kind: str = TrainingSession.Kind.TRAINING,
+    department=None,
+    audience: str = "",
+) -> TrainingPlanItem:
+    _require_quality(actor)
+    topic = (topic or "").strip()
+    if not topic:
+        raise TrainingInvalid(_("This field is required."), field="topic")
+    if not 1 <= int(month or 0) <= 12:
+        raise TrainingInvalid(_("Choose a month from 1 to 12."), field="month")
+    if kind not in TrainingSession.Kind.values:
+        raise TrainingInvalid(_("Choose a kind from the list."), field="kind")
+    item = TrainingPlanItem.objects.create(
+        year=year,
+        month=month,
+        topic=topic[:200],
+        kind=kind,
+        department=department,
+        audience=(audience or "").strip()[:200],
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="quality.training_plan_add",
+        target=item,
+        changes={"year": year, "month": month, "topic": item.topic},
+    )
+    return item
+
+
+@transaction.atomic
+def session_link(*, actor: User, session: TrainingSession, plan_item) -> TrainingSession:
+    """Link a session held to the plan entry it fulfils (or unlink it with None)."""
+    _require_quality(actor)
+    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    session.plan_item = plan_item
+    session.planned = plan_item is not None
+    session.save(update_fields=["plan_item", "planned"])
+    return session
+
+
+def qualifications_with_validity(user: User, *, today: dt.date | None = None):
+    today = today or timezone.localdate()
+    rows = list(Qualification.objects.filter(user=user).order_by("-valid_until"))
+    for row in rows:
+        row.valid_now = row.valid_from <= today <= row.valid_until
+    return rows

@@ -125,6 +125,14 @@ urlpatterns = [
     # audits: (quality/views/audits.py) internal audits (内部审核)
     path("audits/", audits.programme, name="audit_programme"),
     path("audits/new/", audits.audit_new, name="audit_new"),
+    path("audits/questions/", audits.question_list, name="audit_questions"),
+    path("audits/questions/<int:pk>/", audits.question_edit, name="audit_question_edit"),
+    path("audits/questions/<int:pk>/retire/", audits.question_retire, name="audit_question_retire"),
+    path(
+        "audits/questions/<int:pk>/restore/",
+        audits.question_restore,
+        name="audit_question_restore",
+    ),
     path("audits/<int:pk>/", audits.audit_detail, name="audit_detail"),
     path("audits/<int:pk>/report/", audits.audit_report, name="audit_report"),
     path("audits/<int:pk>/report/pdf/", audits.audit_report_pdf, name="audit_report_pdf"),
@@ -140,6 +148,8 @@ urlpatterns = [
     # training: (quality/views/training.py) competence and training (培训)
     path("training/", training.session_list, name="training_list"),
     path("training/new/", training.session_new, name="training_new"),
+    path("training/plan/", training.training_plan, name="training_plan"),
+    path("training/mine/", training.my_record, name="my_training"),
     path("training/<int:pk>/", training.session_detail, name="training_session"),
     path("training/people/<int:user_id>/", training.person_record, name="training_record"),
     path(
@@ -152,5 +162,15 @@ urlpatterns = [
     path("management-reviews/new/", management_reviews.review_new, name="management_review_new"),
     path(
         "management-reviews/<int:pk>/", management_reviews.review_detail, name="management_review"
+    ),
+    path(
+        "management-review-actions/<int:pk>/nonconformity/",
+        management_reviews.action_to_nc,
+        name="review_action_to_nc",
+    ),
+    path(
+        "management-review-actions/<int:pk>/objective/",
+        management_reviews.action_to_objective,
+        name="review_action_to_objective",
     ),
 ]

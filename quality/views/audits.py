@@ -18,7 +18,7 @@ from logistics.access import ALL
 from logistics.models import Department, Role, User
 from logistics.pdf import pdf_response
 from logistics.uploads import PhotoField
-from quality import audits
+from quality import audit_questions, audits
 from quality.documents import head_of, is_quality
 from quality.models import AuditFinding, AuditQuestion
 
@@ -232,3 +232,127 @@ def audit_report_pdf(request, pk: int):
         _report_context(request, audit),
         filename=f"{audit.number}.pdf",
     )
+
+
+# --- The reusable checklist questions (quality auditors only) ----------------------------------
+
+
+class QuestionForm(forms.Form):
+    clause = forms.ChoiceField(
+        label=gettext_lazy("Clause"),
+        choices=[(code, f"{code} {zh} / {en}") for code, zh, en in audits.CLAUSES],
+    )
+    text = forms.CharField(label=gettext_lazy("Question (Chinese)"), max_length=300)
+    text_en = forms.CharField(
+        label=gettext_lazy("Question (English)"), max_length=300, required=False
+    )
+    position = forms.IntegerField(
+        label=gettext_lazy("Position"), min_value=0, max_value=999, initial=0, required=False
+    )
+
+
+def _require_checklist_keeper(user) -> None:
+    if not is_quality(user):
+        raise Http404
+
+
+def _question_form_errors(request, form, error) -> None:
+    if error.field in form.fields:
+        form.add_error(error.field, error.message)
+    else:
+        messages.error(request, error.message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def question_list(request):
+    """The audit checklist by clause: add, edit (a used question gets a new version), retire."""
+    _require_checklist_keeper(request.user)
+    form = QuestionForm(request.POST or None, prefix="new")
+    if request.method == "POST" and form.is_valid():
+        try:
+            audit_questions.question_add(actor=request.user, **form.cleaned_data)
+        except audits.AuditError as error:
+            _question_form_errors(request, form, error)
+        else:
+            messages.success(request, _("Question added."))
+            return redirect("quality:audit_questions")
+    rows = list(audit_questions.questions())
+    titles = {code: (zh, en) for code, zh, en in audits.CLAUSES}
+    clauses = []
+    for code in audits.CLAUSE_CODES:
+        mine = [q for q in rows if q.clause == code]
+        clauses.append({"code": code, "title": titles[code], "questions": mine})
+    return render(
+        request,
+        "quality/iso/audit_questions.html",
+        {"form": form, "clauses": clauses, "count": sum(1 for q in rows if q.active)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def question_edit(request, pk: int):
+    _require_checklist_keeper(request.user)
+    question = get_object_or_404(AuditQuestion, pk=pk)
+    form = QuestionForm(
+        request.POST or None,
+        initial={
+            "clause": question.clause,
+            "text": question.text,
+            "text_en": question.text_en,
+            "position": question.position,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = audit_questions.question_edit(
+                actor=request.user, question=question, **form.cleaned_data
+            )
+        except audits.AuditError as error:
+            _question_form_errors(request, form, error)
+        else:
+            if saved.pk != question.pk:
+                messages.success(
+                    request,
+                    _("An audit has used this question: version %(n)d replaces it.")
+                    % {"n": saved.version},
+                )
+            else:
+                messages.success(request, _("Question saved."))
+            return redirect("quality:audit_questions")
+    return render(
+        request,
+        "quality/iso/audit_question_edit.html",
+        {"form": form, "question": question, "used": audit_questions.is_used(question)},
+    )
+
+
+@login_required
+@require_POST
+def question_retire(request, pk: int):
+    _require_checklist_keeper(request.user)
+    question = get_object_or_404(AuditQuestion, pk=pk)
+    try:
+        kept = audit_questions.question_retire(actor=request.user, question=question)
+    except audits.AuditError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("Question retired.") if kept is not None else _("Question deleted.")
+        )
+    return redirect("quality:audit_questions")
+
+
+@login_required
+@require_POST
+def question_restore(request, pk: int):
+    _require_checklist_keeper(request.user)
+    question = get_object_or_404(AuditQuestion, pk=pk)
+    try:
+        audit_questions.question_restore(actor=request.user, question=question)
+    except audits.AuditError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Question back in use."))
+    return redirect("quality:audit_questions")

@@ -19,7 +19,8 @@ from logistics.access import role_required
 from logistics.models import Campus, Department, Role, User
 from logistics.uploads import PhotoField
 from quality import nonconformities as ncs
-from quality.models import Nonconformity, Severity
+from quality.management_reviews import may_see as sees_reviews
+from quality.models import ManagementReviewAction, Nonconformity, Severity
 from quality.selectors import (
     complaints_for,
     inspections_for,
@@ -367,11 +368,19 @@ def _detail(request, nc, *, answer_form=None, verify_form=None, owner_form=None,
         nc.complaint_id is not None and complaints_for(user).filter(pk=nc.complaint_id).exists()
     )
     nc.is_overdue = nc.is_open and nc.due_date is not None and nc.due_date < timezone.localdate()
+    review_action = None
+    if nc.source == Nonconformity.Source.REVIEW:
+        review_action = (
+            ManagementReviewAction.objects.filter(nonconformity=nc).select_related("review").first()
+        )
+        if review_action is not None:
+            review_action.seen = sees_reviews(user)
     return render(
         request,
         "quality/nc_detail.html",
         {
             "nc": nc,
+            "review_action": review_action,
             "events": ncs.events_of(nc),
             "sees_inspection": sees_inspection,
             "sees_complaint": sees_complaint,

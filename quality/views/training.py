@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,7 +20,7 @@ from logistics.access import ALL, is_staff_member
 from logistics.models import Department, RoleGrant, User
 from quality import documents, training
 from quality.documents import head_of, is_quality
-from quality.models import ControlledDocument, Qualification, TrainingSession
+from quality.models import ControlledDocument, Qualification, TrainingPlanItem, TrainingSession
 
 
 class SessionForm(forms.Form):
@@ -36,6 +38,28 @@ class SessionForm(forms.Form):
         queryset=ControlledDocument.objects.filter(withdrawn_at__isnull=True),
         required=False,
     )
+    plan_item = forms.ModelChoiceField(
+        label=gettext_lazy("Training plan entry it fulfils"),
+        queryset=TrainingPlanItem.objects.select_related("department").order_by(
+            "-year", "month", "pk"
+        ),
+        required=False,
+    )
+
+
+class PlanItemForm(forms.Form):
+    month = forms.TypedChoiceField(
+        label=gettext_lazy("Month"), coerce=int, choices=[(m, m) for m in range(1, 13)]
+    )
+    topic = forms.CharField(label=gettext_lazy("Topic"), max_length=200)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=TrainingSession.Kind.choices)
+    department = forms.ModelChoiceField(
+        label=gettext_lazy("Department"),
+        queryset=Department.objects.order_by("code"),
+        required=False,
+        empty_label=gettext_lazy("All departments"),
+    )
+    audience = forms.CharField(label=gettext_lazy("For whom"), max_length=200, required=False)
 
 
 @login_required
@@ -52,6 +76,7 @@ def session_list(request):
             "record": training.record_of(request.user),
             "pending": documents.pending_for(request.user),
             "is_quality": is_quality(request.user),
+            "may_see_plan": training.may_see_plan(request.user),
         },
     )
 
@@ -61,7 +86,16 @@ def session_list(request):
 def session_new(request):
     if not is_quality(request.user):
         raise Http404
-    form = SessionForm(request.POST or None)
+    initial = {}
+    planned = TrainingPlanItem.objects.filter(pk=request.GET.get("plan") or 0).first()
+    if planned is not None:
+        initial = {
+            "plan_item": planned.pk,
+            "topic": planned.topic,
+            "kind": planned.kind,
+            "department": planned.department_id,
+        }
+    form = SessionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             session = training.session_create(actor=request.user, **form.cleaned_data)
@@ -75,7 +109,16 @@ def session_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def session_detail(request, pk: int):
-    session = get_object_or_404(training.sessions_for(request.user), pk=pk)
+    session = get_object_or_404(
+        training.sessions_for(request.user).select_related("plan_item", "department"), pk=pk
+    )
+    if request.method == "POST" and "plan_item" in request.POST:
+        if not is_quality(request.user):
+            raise Http404
+        item = TrainingPlanItem.objects.filter(pk=request.POST.get("plan_item") or 0).first()
+        training.session_link(actor=request.user, session=session, plan_item=item)
+        messages.success(request, _("Saved."))
+        return redirect("quality:training_session", session.pk)
     if request.method == "POST":
         if not is_quality(request.user):
             raise Http404
@@ -102,6 +145,15 @@ def session_detail(request, pk: int):
             "rows": training.ranking(session),
             "documents": list(session.documents.all()),
             "is_quality": is_quality(request.user),
+            "plan_items": (
+                list(
+                    TrainingPlanItem.objects.filter(year=session.date.year)
+                    .select_related("department")
+                    .order_by("month", "pk")
+                )
+                if is_quality(request.user)
+                else []
+            ),
         },
     )
 
@@ -148,3 +200,51 @@ def qualification_grant(request, user_id: int):
     except training.TrainingError as error:
         messages.error(request, error.message)
     return redirect("quality:training_record", person.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def training_plan(request):
+    """The year's training plan: entries per month, topic and department, planned or done, with
+    the sessions held for them. Quality adds entries; department heads read their part."""
+    if not training.may_see_plan(request.user):
+        raise Http404
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or 0)
+    except ValueError:
+        year = 0
+    year = year if 2000 <= year <= 2100 else timezone.localdate().year
+    quality = is_quality(request.user)
+    form = PlanItemForm(request.POST or None) if quality else None
+    if request.method == "POST":
+        if not quality:
+            raise Http404
+        if form.is_valid():
+            try:
+                training.plan_item_add(actor=request.user, year=year, **form.cleaned_data)
+            except training.TrainingError as error:
+                if error.field in form.fields:
+                    form.add_error(error.field, error.message)
+                else:
+                    messages.error(request, error.message)
+            else:
+                messages.success(request, _("Added to the plan."))
+                return redirect(f"{reverse('quality:training_plan')}?year={year}")
+    items = training.plan_of(request.user, year)
+    return render(
+        request,
+        "quality/iso/training_plan.html",
+        {
+            "year": year,
+            "items": items,
+            "done": sum(1 for i in items if i.status == training.PlanStatus.DONE),
+            "form": form,
+            "is_quality": quality,
+        },
+    )
+
+
+@login_required
+def my_record(request):
+    """The signed-in staff member's own training record."""
+    return person_record(request, request.user.pk)

@@ -125,7 +125,14 @@ def test_the_quality_system_pages_fit_every_width_in_both_languages(open_page):
     # Given the demo's quality system (documents, audits, objectives, training)
     from logistics.demo import seed_kernel
     from quality.iso_demo import seed_quality_system
-    from quality.models import Audit, ControlledDocument, ManagementReview, TrainingSession
+    from quality.models import (
+        Audit,
+        AuditQuestion,
+        ControlledDocument,
+        ManagementReview,
+        ManagementReviewAction,
+        TrainingSession,
+    )
 
     seed_kernel(lambda line: None)
     seed_quality_system(lambda line: None)
@@ -153,6 +160,14 @@ def test_the_quality_system_pages_fit_every_width_in_both_languages(open_page):
         ("/quality/objectives/", "公寓中心主任"),
         (f"/quality/training/{TrainingSession.objects.filter(kind='contest').get().pk}/", None),
         (f"/quality/management-reviews/{review.pk}/", "主任、各中心负责人"),
+        ("/quality/audits/questions/", None),
+        (f"/quality/audits/questions/{AuditQuestion.objects.first().pk}/", None),
+        ("/quality/training/plan/", "消防疏散预案演练"),
+        ("/quality/training/mine/", None),
+        (
+            f"/quality/management-reviews/{ManagementReviewAction.objects.first().review_id}/",
+            "晚归登记改为电子化",
+        ),
     ]
     for screen in ("phone", "tablet", "laptop"):
         for locale in ("zh-CN", "en-US"):
@@ -166,3 +181,94 @@ def test_the_quality_system_pages_fit_every_width_in_both_languages(open_page):
                     expect(page.locator("main")).to_contain_text(text)
                 _fits(page, screen)
             assert_no_js_errors(page)
+
+
+def test_a_review_decision_becomes_an_nc_and_an_objective_and_a_question_is_versioned(open_page):
+    from quality import audits
+    from quality.models import (
+        AuditQuestion,
+        ManagementReview,
+        ManagementReviewAction,
+        QualityObjective,
+    )
+
+    # Given the apartment center, its head, and the quality department with a review held
+    apartments = f.DepartmentFactory(
+        code="apartments", name="公寓中心", name_en="Apartment Center", areas=["apartments"]
+    )
+    f.user_with_role(Role.DEPARTMENT_HEAD, department=apartments, username="head1")
+    lead = f.user_with_role(Role.AUDITOR, username="auditor1", full_name="刘审核")
+    review = ManagementReview.objects.create(
+        date=timezone.localdate(),
+        period_start=dt.date(timezone.localdate().year, 1, 1),
+        period_end=timezone.localdate(),
+        attendees="主任、各中心负责人",
+        created_by=lead,
+    )
+
+    # When the quality department records an action and raises a nonconformity from it
+    page = open_page(screen="laptop", locale="en-US")
+    page.goto(f"/accounts/login/?next=/quality/management-reviews/{review.pk}/")
+    sign_in(page, "auditor1", f.PASSWORD)
+    page.locator("summary", has_text="Record a decision or action").click()
+    page.locator("select[name=action-kind]").select_option("action")
+    page.locator("input[name=action-text]").fill("晚归登记改为电子化")
+    page.locator("select[name=action-department]").select_option(str(apartments.pk))
+    page.get_by_test_id("add-item").click()
+    expect(page.get_by_test_id("review-items")).to_contain_text("晚归登记改为电子化")
+    item = ManagementReviewAction.objects.get()
+    page.get_by_test_id(f"to-nc-{item.pk}").click()
+    expect(page.get_by_test_id("nc-review")).to_be_visible()
+    nc = Nonconformity.objects.get()
+    # back on the review: the NC is linked, no second button
+    page.goto(f"/quality/management-reviews/{review.pk}/")
+    expect(page.get_by_test_id(f"item-nc-{item.pk}")).to_have_text(nc.number)
+    expect(page.get_by_test_id(f"to-nc-{item.pk}")).to_have_count(0)
+
+    # and a decision with a target becomes an objective
+    page.locator("summary", has_text="Record a decision or action").click()
+    page.locator("select[name=action-kind]").select_option("decision")
+    page.locator("input[name=action-text]").fill("投诉48小时内答复率 ≥ 95%")
+    page.locator("select[name=action-department]").select_option(str(apartments.pk))
+    page.locator("input[name=action-target]").fill("95")
+    page.get_by_test_id("add-item").click()
+    expect(page.get_by_test_id("review-items")).to_contain_text("投诉48小时内答复率")
+    decision = ManagementReviewAction.objects.get(kind="decision")
+    page.get_by_test_id(f"to-objective-{decision.pk}").click()
+    expect(page.get_by_test_id(f"item-objective-{decision.pk}")).to_be_visible()
+    objective = QualityObjective.objects.get()
+    page.goto("/quality/objectives/")
+    expect(page.get_by_test_id(f"objective-review-{objective.pk}")).to_be_visible()
+    assert_no_js_errors(page)
+
+    # A checklist question an audit used gets a new version when edited, on a phone
+    question = AuditQuestion.objects.create(clause="7.5", text="文件是否受控？")
+    ia = qualified_auditor(lead, username="ia1")
+    audit = audits.audit_plan(
+        actor=lead,
+        year=timezone.localdate().year,
+        department=apartments,
+        planned_date=dt.date(timezone.localdate().year, 12, 31),
+        scope="公寓服务",
+        clauses="7.5",
+        auditors=[ia],
+    )
+    audits.finding_add(
+        actor=ia, audit=audit, clause="7.5", kind="conformity", text="符合", question=question
+    )
+    phone = open_page(screen="phone", locale="zh-CN")
+    phone.goto("/accounts/login/?next=/quality/audits/questions/")
+    sign_in(phone, "auditor1", f.PASSWORD)
+    phone.get_by_test_id(f"edit-{question.pk}").click()
+    expect(phone.get_by_test_id("used-note")).to_be_visible()
+    phone.locator("input[name=text]").fill("现场文件是否为现行版本？")
+    phone.get_by_test_id("save").click()
+    expect(
+        phone.get_by_test_id(f"question-{question.pk}").get_by_test_id("retired")
+    ).to_be_visible()
+    successor = AuditQuestion.objects.get(active=True)
+    expect(phone.get_by_test_id(f"question-{successor.pk}")).to_contain_text(
+        "现场文件是否为现行版本？"
+    )
+    _fits(phone, "phone")
+    assert_no_js_errors(phone)

@@ -182,17 +182,27 @@ def test_the_review_date_alert_is_raised_once_and_closed_by_the_review(
     assert not Alert.objects.filter(kind="document_review_due").exists()
     run_job(dt.date(2027, 3, 11))
     run_job(dt.date(2027, 3, 12))
-    alert = Alert.objects.get(kind="document_review_due")
+    alert = Alert.objects.get(kind="document_review_due", role=Role.DEPARTMENT_HEAD)
     assert alert.resolved_at is None
-    assert alert.department_id == apartments_dept.pk and alert.role == Role.DEPARTMENT_HEAD
+    assert alert.department_id == apartments_dept.pk
     assert document.number in alert.params["number"]
     from logistics.alerts import alerts_for
+    from logistics.models import Notification
 
     assert list(alerts_for(head)) == [alert]
+    # the quality department has its own, once too
+    quality_alert = Alert.objects.get(kind="document_review_due", role=Role.AUDITOR)
+    assert list(alerts_for(auditor).filter(kind="document_review_due")) == [quality_alert]
+    # and the document's owner is told once, however often the job runs
+    assert document.owner == head
+    assert (
+        Notification.objects.filter(recipient=head, kind="quality.document_review_due").count() == 1
+    )
     # The head confirms the review: the alert closes, the next review is a year on
     documents.document_reviewed(actor=head, document=document, today=dt.date(2027, 3, 12))
     alert.refresh_from_db()
-    assert alert.resolved_at is not None
+    quality_alert.refresh_from_db()
+    assert alert.resolved_at is not None and quality_alert.resolved_at is not None
     document.refresh_from_db()
     assert document.review_due == dt.date(2028, 3, 12)
 

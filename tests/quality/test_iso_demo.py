@@ -10,9 +10,11 @@ from quality.models import (
     Audit,
     ControlledDocument,
     DocumentVersion,
+    ManagementReviewAction,
     Nonconformity,
     ObjectiveReview,
     TrainingAttendance,
+    TrainingPlanItem,
 )
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +48,8 @@ def test_the_demo_quality_system_loads_once():
     assert Audit.objects.count() == 5
     assert ObjectiveReview.objects.count() == 4 * 12
     assert TrainingAttendance.objects.filter(score__isnull=False).count() >= 2
+    # the year's training plan, its sessions held linked, and a review's decisions followed up
+    plan = TrainingPlanItem.objects.all()
+    assert plan.count() == 4 and plan.filter(sessions__isnull=False).distinct().count() == 2
+    assert ManagementReviewAction.objects.filter(nonconformity__isnull=False).count() == 1
+    assert ManagementReviewAction.objects.filter(objective__isnull=False).count() == 1

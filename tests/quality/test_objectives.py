@@ -19,6 +19,7 @@ from quality.models import (
     QualityObjective,
 )
 from tests import factories as f
+from tests.conftest import requires_postgres
 
 pytestmark = pytest.mark.django_db
 JOB = "quality.documents_and_objectives"
@@ -157,3 +158,84 @@ def test_the_page_and_its_query_count(
     with django_assert_num_queries(4):
         response = client.get(url)
     assert len(response.context["rows"]) == 6
+
+
+# --- The nightly job through the engine: concurrent runs, and a run that dies halfway --------
+
+JOB_DAY = dt.date(2027, 4, 1)  # March 2027 has ended; the document below is overdue
+
+
+def _missed_february_and_march(apartments_dept, head, auditor):
+    """An objective missed in February (reviewed already) and in March (to be reviewed on
+    JOB_DAY: the second miss in a row), and a document whose review was due on 2027-03-10."""
+    from tests.quality.iso_data import effective_document
+
+    goal = objective(apartments_dept, head)
+    for month in (2, 3):
+        complaint(apartments_dept, at(dt.date(2027, month, 10)))  # never answered: 0 %
+    objectives.review_create(goal, dt.date(2027, 2, 1), dt.date(2027, 2, 28))
+    document = effective_document(head, auditor, apartments_dept)
+    return goal, document
+
+
+def _exactly_once(goal, head):
+    from logistics.models import Alert, Notification
+
+    assert ObjectiveReview.objects.filter(objective=goal).count() == 2
+    assert (
+        ObjectiveReview.objects.filter(objective=goal, period_start=dt.date(2027, 3, 1)).count()
+        == 1
+    )
+    assert Nonconformity.objects.filter(source="objective").count() == 1
+    alerts = list(Alert.objects.filter(kind="document_review_due").values_list("role", flat=True))
+    assert sorted(alerts) == sorted([Role.DEPARTMENT_HEAD, Role.AUDITOR])
+    assert (
+        Notification.objects.filter(kind="quality.document_review_due", recipient=head).count() == 1
+    )
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_three_concurrent_runs_of_one_date_leave_each_review_exactly_once(
+    apartments_dept, head, auditor
+):
+    from logistics.nightly import run_job
+    from quality import documents
+    from tests.threads import race
+
+    goal, _document = _missed_february_and_march(apartments_dept, head, auditor)
+    # Through the engine: one works, the others find it running or done.
+    outcomes = race(3, lambda i: run_job(JOB, JOB_DAY, trigger=f"starter-{i}"))
+    assert [o.state for o in outcomes].count("succeeded") == 1
+    # And the work itself three times at once, without the engine's lock.
+    race(
+        3,
+        lambda i: (documents.review_due_alerts(JOB_DAY), objectives.reviews_due(JOB_DAY)),
+    )
+    _exactly_once(goal, head)
+
+
+def test_a_run_that_dies_halfway_is_completed_by_the_next_with_nothing_twice(
+    apartments_dept, head, auditor
+):
+    from unittest import mock
+
+    from logistics.models import JobRun
+    from logistics.nightly import run_job
+
+    goal, _document = _missed_february_and_march(apartments_dept, head, auditor)
+    # The documents' steps commit; then the worker dies while measuring the objectives.
+    with (
+        mock.patch.object(objectives, "measure", side_effect=KeyboardInterrupt),
+        pytest.raises(KeyboardInterrupt),
+    ):
+        run_job(JOB, JOB_DAY, trigger="test")
+    assert JobRun.objects.get(job=JOB, for_date=JOB_DAY).status == JobRun.Status.FAILED
+    assert ObjectiveReview.objects.filter(objective=goal).count() == 1  # February only
+    assert not Nonconformity.objects.exists()
+
+    assert run_job(JOB, JOB_DAY, trigger="test").state == JobRun.Status.SUCCEEDED
+    _exactly_once(goal, head)
+    # and once more changes nothing
+    run_job(JOB, JOB_DAY, trigger="again")
+    _exactly_once(goal, head)

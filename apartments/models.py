@@ -357,7 +357,7 @@ class ArrivalTally(models.Model):
 
 
 class KitType(BilingualName):
-    """A bedding kit (行李): quilt, pillow, sheets… handed to a resident with the key."""
+    """A bedding kit (床上用品, 被褥): quilt, pillow, sheets… handed to a resident with the key."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
 

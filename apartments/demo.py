@@ -276,7 +276,7 @@ def _seed_move_in():
     checked in today, kits are placed (a few failed the check). Only on a database without
     any stay yet, so running twice changes nothing."""
     kit_type, created = KitType.objects.get_or_create(
-        code="standard", defaults={"name": "标准行李", "name_en": "Standard bedding kit"}
+        code="standard", defaults={"name": "标准床上用品", "name_en": "Standard bedding kit"}
     )
     if created:
         KitItem.objects.bulk_create(

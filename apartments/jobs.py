@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils.translation import gettext_lazy as _
 
-from apartments import fire_equipment, rounds, safety
+from apartments import fire_equipment, reminders, rounds, safety
 from logistics.nightly import JobContext, nightly_job
 
 
@@ -36,3 +36,30 @@ def safety_inspection(run: JobContext) -> None:
     run.step("fire_equipment", lambda: fire_equipment.due_alerts_raise(run.for_date))
     run.step("rounds_plan", lambda: rounds.rounds_plan(run.for_date))
     run.step("hazards_escalate", lambda: rounds.hazards_escalate(run.for_date))
+
+
+@nightly_job(
+    "apartments.resident_reminders",
+    description=_(
+        "Residents' reminders: a condition report still to answer whose last day is near, and "
+        "keys not yet back after the move-out inspection whose planned date is near or past; "
+        "each resident is reminded once per item, in the portal and by e-mail."
+    ),
+    time_limit=timedelta(minutes=30),
+)
+def resident_reminders(run: JobContext) -> None:
+    """For the run's night, in committed batches (a fixed number of statements each: the
+    items re-read under a row lock, marked reminded, one insert of notifications): the
+    condition reports, then the keys, due a reminder (apartments.reminders). Whatever a run
+    that died halfway sent is marked, so the next run sends only the rest."""
+    day = run.for_date
+    run.each_batch(
+        reminders.condition_reports_to_remind(day),
+        lambda keys: reminders.condition_reports_remind(day, keys),
+        size=reminders.BATCH,
+    )
+    run.each_batch(
+        reminders.keys_to_remind(day),
+        lambda keys: reminders.keys_remind(day, keys),
+        size=reminders.BATCH,
+    )

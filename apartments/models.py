@@ -357,7 +357,7 @@ class ArrivalTally(models.Model):
 
 
 class KitType(BilingualName):
-    """A bedding kit (行李): quilt, pillow, sheets… handed to a resident with the key."""
+    """A bedding kit (床上用品, 被褥): quilt, pillow, sheets… handed to a resident with the key."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
 
@@ -764,6 +764,8 @@ class MoveOutRequest(models.Model):
     )
     inspection_at = models.DateTimeField(_("inspection at"), null=True, blank=True)
     keys_returned_at = models.DateTimeField(_("keys returned at"), null=True, blank=True)
+    # The night the resident was reminded of the keys (apartments.reminders): once only.
+    keys_reminded_on = models.DateField(_("keys reminder sent for"), null=True, blank=True)
     cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
     left_at = models.DateTimeField(_("left at"), null=True, blank=True)
     # Why a manager must look at it before it goes ahead: filed outside every move-out notice
@@ -945,6 +947,8 @@ class ConditionReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     resolution = models.CharField(_("resolution"), max_length=500, blank=True)
+    # The night the resident was reminded that it is due (apartments.reminders): once only.
+    reminded_on = models.DateField(_("reminder sent for"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("condition report")

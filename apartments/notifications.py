@@ -48,3 +48,15 @@ MOVE_OUT_TO_REVIEW = notification_kind(
         "that concerns the resident: review it."
     ),
 )
+# The nightly reminders (apartments.reminders), each once per resident per due item.
+CONDITION_REPORT_REMINDER = notification_kind(
+    "apartments.condition_report_reminder",
+    _(
+        "A reminder: room %(room)s's condition report is due by %(date)s. Confirm the list of "
+        "fittings in My room, or say what is missing or damaged."
+    ),
+)
+KEYS_REMINDER = notification_kind(
+    "apartments.keys_reminder",
+    _("A reminder: the keys of room %(room)s are due back at the desk by %(date)s."),
+)

@@ -766,7 +766,7 @@ def tally_recount() -> None:
 
 # --- Taken beds (PostgreSQL) -----------------------------------------------------------------
 # `apartments_bed.taken`: whether the bed has a current (reserved or active) stay, kept by a
-# trigger on stays (migration 0020), with a partial index of the beds that are not taken. The
+# trigger on stays (migration 0021), with a partial index of the beds that are not taken. The
 # check-in's compiled free-bed search (apartments.locks.first_free_bed_lock) reads it instead
 # of probing each bed's stays: in a building filling up, that search used to look at every
 # bed taken before the first free one, bed by bed. The column is not a model field: no
@@ -836,7 +836,7 @@ def has_taken_beds(using=None) -> bool:
 
 
 def install_taken(schema_connection) -> None:
-    """The taken beds' column, index and trigger, and their first count (migration 0020)."""
+    """The taken beds' column, index and trigger, and their first count (migration 0021)."""
     if not has_taken_beds(schema_connection):
         return
     with schema_connection.cursor() as cursor:

@@ -1,5 +1,6 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
@@ -28,3 +29,18 @@ class PortalPasswordChangeForm(PasswordChangeForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Change password")))
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    """A choice of a person: shown by name, the username beside it to tell namesakes apart
+    (a bare username such as `technician2` is not what a person looks for)."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.display_name} ({obj.username})"
+
+
+class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """UserChoiceField for several people."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.display_name} ({obj.username})"

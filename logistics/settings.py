@@ -429,6 +429,9 @@ PHOTO_URL_MAX_AGE = env.int("PHOTO_URL_MAX_AGE", default=15 * 60)
 # asset list after check-in.
 MOVE_OUT_DISPUTE_DAYS = env.int("MOVE_OUT_DISPUTE_DAYS", default=7)
 CONDITION_REPORT_DAYS = env.int("CONDITION_REPORT_DAYS", default=7)
+# The nightly reminders (apartments.reminders): a condition report or keys due within this
+# many days after the morning the reminder is read (0: due that day).
+RESIDENT_REMINDER_DAYS = env.int("RESIDENT_REMINDER_DAYS", default=1)
 
 # Shown on pages and in e-mails; the university's own name belongs here.
 PORTAL_NAME = _("University Logistics Service Portal")

@@ -46,7 +46,7 @@ REFERENCE_DATA = {
     # Reinstalls the tallies' triggers around a column added to rooms (SQLite): nothing to keep.
     ("apartments", "0017_room_ready"): _nothing_to_keep,
     # A column, an index and a trigger kept from the stays (PostgreSQL): TRUNCATE empties both.
-    ("apartments", "0020_bed_taken"): _nothing_to_keep,
+    ("apartments", "0021_bed_taken"): _nothing_to_keep,
 }
 
 

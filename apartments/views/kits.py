@@ -1,4 +1,4 @@
-"""Bedding kits of a building (行李): before move-in, every bed's kit is checked for quality and
+"""Bedding kits of a building (床上用品): before move-in, every bed's kit is checked for quality and
 quantity (逐一验质验量) and placed in the bed's locker. This page shows each bed's kit and
 records the checks: one bed at a time (passed, or failed with a reason) or a whole floor."""
 

@@ -20,7 +20,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from apartments.models import Building
@@ -69,7 +69,7 @@ class DateInput(forms.DateInput):
 
 class CampaignForm(forms.Form):
     campus = forms.TypedChoiceField(label=gettext_lazy("Campus"), coerce=int)
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=100)
     buildings = forms.TypedMultipleChoiceField(
         label=gettext_lazy("Buildings"), coerce=int, widget=forms.CheckboxSelectMultiple
     )

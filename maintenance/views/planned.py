@@ -13,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from apartments.models import AssetType, Building, Room
@@ -51,7 +51,7 @@ class DateInput(forms.DateInput):
 
 class ScheduleForm(forms.Form):
     campus = forms.TypedChoiceField(label=gettext_lazy("Campus"), coerce=int)
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=100)
     room = forms.CharField(
         label=gettext_lazy("Room"),
         required=False,

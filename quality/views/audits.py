@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from logistics.access import ALL
+from logistics.forms import UserMultipleChoiceField
 from logistics.models import Department, Role, User
 from logistics.pdf import pdf_response
 from logistics.uploads import PhotoField
@@ -36,7 +37,7 @@ class AuditForm(forms.Form):
         max_length=200,
         help_text=gettext_lazy("e.g. 7.5, 8.5, 10.2"),
     )
-    auditors = forms.ModelMultipleChoiceField(
+    auditors = UserMultipleChoiceField(
         label=gettext_lazy("Auditors"),
         queryset=User.objects.filter(is_active=True, role_grants__role=Role.AUDITOR)
         .distinct()

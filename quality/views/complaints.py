@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from logistics.access import role_required
+from logistics.forms import UserChoiceField
 from logistics.models import Campus, Department, Role, User
 from quality import complaints as cps
 from quality import nonconformities as ncs
@@ -34,11 +35,6 @@ class DateTimeInput(forms.DateTimeInput):
 class CategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.display_name} — {obj.department.display_name}"
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.display_name} ({obj.username})"
 
 
 def _category_field():

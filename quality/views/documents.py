@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from logistics.access import ALL
+from logistics.forms import UserChoiceField
 from logistics.models import Department, Role, ServiceArea, User
 from quality import documents
 from quality.markdown import render as markdown
@@ -36,7 +37,7 @@ class DocumentForm(forms.Form):
     title_en = forms.CharField(
         label=gettext_lazy("Title in English"), max_length=200, required=False
     )
-    owner = forms.ModelChoiceField(
+    owner = UserChoiceField(
         label=gettext_lazy("Owner"),
         queryset=User.objects.filter(is_active=True, role_grants__isnull=False)
         .exclude(role_grants__role=Role.STUDENT)

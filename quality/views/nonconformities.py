@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from logistics.access import role_required
+from logistics.forms import UserChoiceField
 from logistics.models import Campus, Department, Role, User
 from logistics.uploads import PhotoField
 from quality import nonconformities as ncs
@@ -33,11 +34,6 @@ from quality.selectors import (
 
 class DateInput(forms.DateInput):
     input_type = "date"
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.display_name} ({obj.username})"
 
 
 class RaiseForm(forms.Form):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from logistics.access import ALL
+from logistics.forms import UserChoiceField
 from logistics.models import Department, Role, User
 from quality import objectives
 from quality.documents import head_of
@@ -38,7 +39,7 @@ class ObjectiveForm(forms.Form):
     frequency = forms.ChoiceField(
         label=gettext_lazy("Frequency"), choices=QualityObjective.Frequency.choices
     )
-    owner = forms.ModelChoiceField(
+    owner = UserChoiceField(
         label=gettext_lazy("Owner"),
         queryset=User.objects.filter(is_active=True, role_grants__isnull=False)
         .exclude(role_grants__role=Role.STUDENT)

@@ -20,6 +20,19 @@ from tests.factories import PASSWORD, BuildingAssignmentFactory, ResidentFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 HEIGHT = "document.documentElement.scrollHeight"
+# Each fitting's card: its height, its tallest visible control, and its border and its
+# body's vertical padding (a card whose controls wrapped onto a second line is taller than that).
+ROW_HEIGHTS = """() => [...document.querySelectorAll('.inspect-asset')].map(card => {
+  const box = getComputedStyle(card), body = getComputedStyle(card.querySelector('.card-body'));
+  const padding = parseFloat(box.borderTopWidth) + parseFloat(box.borderBottomWidth)
+    + parseFloat(body.paddingTop) + parseFloat(body.paddingBottom);
+  let tallest = 0;
+  for (const el of card.querySelectorAll('label, .btn, .btn-group, input, select')) {
+    if (el.offsetParent === null) continue;
+    tallest = Math.max(tallest, el.getBoundingClientRect().height);
+  }
+  return {tag: card.dataset.testid, height: card.getBoundingClientRect().height, tallest, padding};
+})"""
 
 
 def room_to_inspect():
@@ -75,6 +88,14 @@ def test_the_inspection_form_shows_only_what_matters(open_page, screenshot, scre
     page.evaluate(cards + ".forEach(e => e.classList.remove('inspect-open'))")
     print(f"inspection page height at {screen}: {full}px with every field, {compact}px now")
     assert compact * 3 < full
+    # A bound of its own: 12 fittings and 4 residents fit in about two screens of a tablet
+    # (the form was 12,228 px tall), and each fitting marked OK is a single row: no taller
+    # than its tallest control (the OK / damaged / missing buttons) plus the card's padding.
+    assert compact < 2 * SCREENS["tablet"]["viewport"]["height"], compact
+    rows = page.evaluate(ROW_HEIGHTS)
+    assert len(rows) == 12
+    for row in rows:
+        assert row["height"] <= row["tallest"] + row["padding"] + 2, row
 
     # Damaged: that asset's fields open, with each payer's share labelled
     damaged = page.get_by_test_id("result-A-03-damaged")

@@ -19,7 +19,7 @@ def uninstall(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("apartments", "0019_move_out_review"),
+        ("apartments", "0020_resident_reminders"),
     ]
 
     operations = [migrations.RunPython(install, uninstall)]

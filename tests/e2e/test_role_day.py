@@ -156,12 +156,12 @@ def test_things_and_people_go_by_their_names(browser, live_server, screenshot):
 
         # Complaint categories and maintenance schedules name things: 名称, never 姓名
         page = browser_page(browser, live_server, "admin", language, 1366)
-        for url in ("/quality/complaint-categories/", "/repairs/schedules/"):
+        for url in ("/quality/complaint-categories/", "/repairs/schedules/", "/repairs/meters/"):
             visit(page, url)
             headings = page.locator("main thead th").all_inner_texts()
             assert name in headings, (url, headings)
             assert "姓名" not in page.locator("main").inner_text(), url
-        for url in ("/repairs/schedules/new/", "/repairs/campaigns/new/"):
+        for url in ("/repairs/schedules/new/", "/repairs/campaigns/new/", "/repairs/meters/new/"):
             visit(page, url)
             expect(page.locator("label[for=id_name]")).to_contain_text(name)
         # People offered as owners go by name, the username in brackets

@@ -107,11 +107,15 @@ class AnswerForm(forms.Form):
                 min_value=0,
                 max_value=item.max_score,
                 required=False,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+                widget=forms.NumberInput(
+                    attrs={"inputmode": "numeric", "step": 1, "hx-preserve": "true"}
+                ),
             )
             if item.allow_na:
                 self.fields["na"] = forms.BooleanField(
-                    label=gettext_lazy("Not applicable"), required=False
+                    label=gettext_lazy("Not applicable"),
+                    required=False,
+                    widget=forms.CheckboxInput(attrs={"hx-preserve": "true"}),
                 )
         else:
             choices = [("pass", _("Pass")), ("fail", _("Fail"))]
@@ -121,7 +125,10 @@ class AnswerForm(forms.Form):
                 label=gettext_lazy("Result"),
                 choices=choices,
                 required=False,
-                widget=forms.RadioSelect,
+                # Kept as tapped when a save in flight swaps the card: typing the comment, then
+                # tapping "fail", sends the comment's save first; without this the tap was
+                # undone by that save's card and the queued save sent no result.
+                widget=forms.RadioSelect(attrs={"hx-preserve": "true"}),
             )
         if answer is not None and answer.photo_id:
             self.fields["remove_photo"] = forms.BooleanField(

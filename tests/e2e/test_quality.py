@@ -46,8 +46,10 @@ def test_a_failed_inspection_item_becomes_a_verified_corrective_action(open_page
     expect(tablet.get_by_test_id("fill-form")).to_be_visible()
     fill = tablet.get_by_test_id("fill-form")
     fill.locator(f"input[name='i{floor.pk}-score']").fill("9")
-    fill.locator(f"input[name='i{duty.pk}-result'][value=fail]").check()
+    # (the comment first: ticking "fail" saves the item at once, and a save still in flight
+    # when "Save all" posts the whole form may land after it, with the comment as it was)
     fill.locator(f"textarea[name='i{duty.pk}-comment']").fill("22:10 值班室无人在岗")
+    fill.locator(f"input[name='i{duty.pk}-result'][value=fail]").check()
     fill.locator(f"input[name='i{manner.pk}-score']").fill("8")
     fill.get_by_test_id("save-all").click()
     expect(tablet.get_by_test_id("failed").first).to_be_visible()

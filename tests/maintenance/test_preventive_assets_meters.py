@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from apartments.models import Asset, AssetCondition, AssetType
@@ -283,6 +283,7 @@ def test_a_meter_schedule_starts_at_the_reading_now_plus_every(dispatcher, campu
     assert s.next_due == date.max
 
 
+@translation.override("en")
 def test_readings_are_checked(dispatcher, campus, building):
     meter = lift_meter(campus, building, reading="1000")
     meters.reading_record(actor=dispatcher, meter=meter, value="1010")

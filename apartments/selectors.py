@@ -151,15 +151,30 @@ def related_count(model, path: str):
     )
 
 
+def tallied_beds():
+    """A building's beds as its move-in tallies count them (apartments/tallies.py: the sum
+    over its slot rows, kept equal to a count of the beds by triggers): a few rows read by
+    index, where counting the beds through their rooms made PostgreSQL hash every bed of the
+    university once per building (80 ms for 30 buildings at ten times the demo)."""
+    return Coalesce(
+        Subquery(
+            BuildingTally.objects.filter(building=OuterRef("pk"))
+            .order_by()
+            .values("building")
+            .annotate(n=Sum("beds"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
 def building_list(user) -> QuerySet[Building]:
     """The user's buildings with their campus and room and bed counts, in one query."""
     return (
         buildings_for(user)
         .select_related("campus")
-        .annotate(
-            room_count=related_count(Room, "building"),
-            bed_count=related_count(Bed, "room__building"),
-        )
+        .annotate(room_count=related_count(Room, "building"), bed_count=tallied_beds())
         .order_by("campus__position", "campus__code", "code")
     )
 

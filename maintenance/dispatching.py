@@ -34,6 +34,7 @@ from maintenance.selectors import (
     deadline_state,
     dispatch_campuses,
     maintenance_head_campuses,
+    with_origins,
     with_place,
     with_references,
 )
@@ -314,7 +315,8 @@ def filter_choices(user) -> dict[str, QuerySet]:
 def dispatch_ticket_get(user, pk: int) -> Ticket:
     """A request on a campus the user dispatches (any status), with its place and people."""
     tickets = _in_scope(Ticket.objects.all(), user)
-    return get_object_or_404(with_place(tickets).select_related("merged_into"), pk=pk)
+    ticket = get_object_or_404(with_place(tickets).select_related("merged_into"), pk=pk)
+    return with_origins([ticket])[0]
 
 
 def merge_candidates(ticket: Ticket) -> list[Ticket]:

@@ -121,7 +121,10 @@ def tickets_for(user, *, room_id=_UNKNOWN) -> QuerySet[Ticket]:
 
 
 def with_place(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """Tickets with everything a list row shows, in the same query."""
+    """Tickets with everything a list row shows, in the same query. Where a ticket came from
+    (its schedule or campaign) is not joined: PostgreSQL took 22 ms to plan the join of
+    eleven tables against 1 ms to run it ("my repairs" at ten times the demo); pages that show
+    it pass the rows through with_origins (no query when none was planned)."""
     return tickets.select_related(
         "campus",
         "building",
@@ -130,8 +133,6 @@ def with_place(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
         "category",
         "reporter",
         "technician",
-        "schedule",
-        "campaign",
     )
 
 
@@ -183,14 +184,20 @@ def with_origins(rows: list[Ticket]) -> list[Ticket]:
 
 def ticket_get(user, pk: int) -> Ticket:
     """One request `user` may see, with its place and people, or 404."""
-    return get_object_or_404(with_place(tickets_for(user)).select_related("merged_into"), pk=pk)
+    ticket = get_object_or_404(with_place(tickets_for(user)).select_related("merged_into"), pk=pk)
+    return with_origins([ticket])[0]
 
 
 def tickets_of_reporter(user) -> QuerySet[Ticket]:
-    """The user's own requests and those of their room, newest first (the "my repairs" list)."""
+    """The user's own requests and those of their room (the "my repairs" list), joined as a
+    long list is (LIST_RELATED, and the reporter, shown for a roommate's request): pass the
+    fetched rows through with_references. With every row's place and people joined
+    (with_place), PostgreSQL spent 20 ms planning the nine-table join and 1 ms running it."""
     room_id = resident_room_id(user)
-    return with_place(tickets_for(user, room_id=room_id)).filter(
-        Q(reporter_id=user.pk) | Q(room_id=room_id or 0)
+    return (
+        tickets_for(user, room_id=room_id)
+        .select_related(*LIST_RELATED, "reporter")
+        .filter(Q(reporter_id=user.pk) | Q(room_id=room_id or 0))
     )
 
 

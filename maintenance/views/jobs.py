@@ -27,7 +27,7 @@ from logistics.models import Role
 from logistics.uploads import PhotoField
 from maintenance import points, services, storeroom, stores
 from maintenance.models import StockMovement, Ticket, TicketPhoto, Urgency
-from maintenance.selectors import deadline_state, tickets_for, with_place
+from maintenance.selectors import deadline_state, tickets_for, with_origins, with_place
 
 WORKING = (Ticket.Status.ASSIGNED, Ticket.Status.IN_PROGRESS)
 FINISHED = (Ticket.Status.DONE, Ticket.Status.CLOSED)
@@ -172,11 +172,12 @@ class FinishForm(forms.Form):
 
 def _job_or_404(request, pk: int) -> Ticket:
     """The job, if it is assigned to the user; 404 otherwise (whoever else may see it)."""
-    return get_object_or_404(
+    ticket = get_object_or_404(
         with_place(tickets_for(request.user)).select_related("area__building"),
         pk=pk,
         technician_id=request.user.pk,
     )
+    return with_origins([ticket])[0]
 
 
 def _token() -> str:
@@ -197,17 +198,19 @@ def my_jobs(request):
         .select_related("area__building")
         .filter(technician_id=request.user.pk)
     )
-    open_jobs = list(mine.filter(status__in=WORKING))
+    open_jobs = with_origins(list(mine.filter(status__in=WORKING)))
     for ticket in open_jobs:
         ticket.deadline_state = deadline_state(ticket, now)
         ticket.deadline = ticket.respond_by if ticket.started_at is None else ticket.complete_by
         urgent = ticket.urgency == Urgency.URGENT and ticket.deadline_state != "overdue"
         ticket.rank = _RANK["urgent"] if urgent else _RANK[ticket.deadline_state]
     open_jobs.sort(key=lambda t: (t.rank, t.deadline, t.pk))
-    recent = list(
-        mine.filter(
-            Q(status__in=FINISHED) & Q(finished_at__gte=now - timedelta(days=RECENT_DAYS))
-        ).order_by("-finished_at", "-pk")[:RECENT_LIMIT]
+    recent = with_origins(
+        list(
+            mine.filter(
+                Q(status__in=FINISHED) & Q(finished_at__gte=now - timedelta(days=RECENT_DAYS))
+            ).order_by("-finished_at", "-pk")[:RECENT_LIMIT]
+        )
     )
     return render(
         request,

@@ -15,6 +15,7 @@ from maintenance.models import Ticket
 from maintenance.selectors import (
     dispatch_campuses,
     tickets_of_reporter,
+    with_references,
 )
 
 PAGE_SIZE = 20
@@ -47,7 +48,7 @@ def my_tickets(request):
     page = Paginator(tickets.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    rows = with_countdowns(page.object_list)
+    rows = with_countdowns(with_references(list(page.object_list)))
     return render(
         request,
         "maintenance/ticket_list.html",

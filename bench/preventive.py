@@ -23,20 +23,23 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
 DATABASE_URL = os.environ.get(
     "BENCH_PREVENTIVE_DATABASE_URL",
     "postgres://postgres@127.0.0.1:5432/logistics_bench_preventive",
 )
 REDIS_URL = os.environ.get("BENCH_PREVENTIVE_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+sys.path.insert(0, str(ROOT))
+from bench.sized import SizedBench  # noqa: E402
+
+BENCH = SizedBench(__file__, DATABASE_URL, REDIS_URL)
+
 JOB = "maintenance.preventive"
 
 BUILDINGS = 300
@@ -45,33 +48,6 @@ SCHEDULES = 2_000
 FLOORS = 10
 BATCH = 5000
 UNUSABLE = "!bench"
-
-
-def env() -> dict:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "logistics.settings",
-        "DATABASE_URL": DATABASE_URL,
-        "REDIS_URL": REDIS_URL,
-        "LOG_LEVEL": "ERROR",
-    }
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    url = urlparse(DATABASE_URL)
-    name = url.path.lstrip("/")
-    if not name.startswith("logistics_bench"):
-        raise SystemExit(
-            f"refusing to drop {name!r}: the bench database's name must start with logistics_bench"
-        )
-    with psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
 
 
 def seed(scale: float) -> dict:
@@ -248,22 +224,6 @@ def measure(scale: float) -> dict:
     }
 
 
-def run_size(scale: float) -> dict:
-    recreate_database()
-    subprocess.run(
-        [PYTHON, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env(), check=True
-    )
-    done = subprocess.run(
-        [PYTHON, __file__, "--child", str(scale)],
-        cwd=ROOT,
-        env=env(),
-        check=True,
-        text=True,
-        stdout=subprocess.PIPE,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def table(results: list[dict]) -> str:
     lines = [
         "| size | rooms | schedules | jobs filed | first run | queries (batches × per batch) "
@@ -291,7 +251,7 @@ def main() -> int:
         print(json.dumps(measure(args.child)))
         return 0
     scales = args.scale or [0.1, 1.0]
-    results = [run_size(scale) for scale in scales]
+    results = [BENCH.run_size(scale) for scale in scales]
     print(table(results))
     failed = False
     per_batch = {n for r in results for n in r["per_batch"]}

@@ -26,19 +26,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
 DATABASE_URL = os.environ.get(
     "BENCH_SAFETY_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/logistics_bench_safety"
 )
 REDIS_URL = os.environ.get("BENCH_SAFETY_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+sys.path.insert(0, str(ROOT))
+from bench.sized import SizedBench  # noqa: E402
+
+BENCH = SizedBench(__file__, DATABASE_URL, REDIS_URL)
+
 JOB = "apartments.safety_inspection"
 
 # At scale 1.0 (the issue's figures).
@@ -49,33 +52,6 @@ FLOORS = 10
 BEDS_PER_ROOM = 2
 BATCH = 5000
 UNUSABLE = "!bench"  # an unusable password hash: nobody signs in here
-
-
-def env() -> dict:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "logistics.settings",
-        "DATABASE_URL": DATABASE_URL,
-        "REDIS_URL": REDIS_URL,
-        "LOG_LEVEL": "ERROR",  # not a line per alert raised
-    }
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    url = urlparse(DATABASE_URL)
-    name = url.path.lstrip("/")
-    if not name.startswith("logistics_bench"):
-        raise SystemExit(
-            f"refusing to drop {name!r}: the bench database's name must start with logistics_bench"
-        )
-    with psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
 
 
 # --- the child: seed and measure ---------------------------------------------------------------
@@ -262,22 +238,6 @@ def measure(scale: float) -> dict:
 # --- the driver --------------------------------------------------------------------------------
 
 
-def run_size(scale: float) -> dict:
-    recreate_database()
-    subprocess.run(
-        [PYTHON, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env(), check=True
-    )
-    done = subprocess.run(
-        [PYTHON, __file__, "--child", str(scale)],
-        cwd=ROOT,
-        env=env(),
-        check=True,
-        text=True,
-        stdout=subprocess.PIPE,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def table(results: list[dict]) -> str:
     lines = [
         "| size | buildings | rooms | residents | fire equipment | first run | queries "
@@ -306,7 +266,7 @@ def main() -> int:
         print(json.dumps(measure(args.child)))
         return 0
     scales = args.scale or [0.1, 1.0]
-    results = [run_size(scale) for scale in scales]
+    results = [BENCH.run_size(scale) for scale in scales]
     print(table(results))
     first = {r["first_queries"] for r in results}
     second = {r["second_queries"] for r in results}

@@ -22,7 +22,32 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
 from apartments.models import Bed, BedKit, Building, Resident, Stay
-from logistics.db import StatementTemplate
+from logistics.db import ModelTemplate, StatementTemplate
+
+# A check-in's lookups, compiled once per process and database (logistics.db.ModelTemplate):
+# compiling their joins cost more Python than running them (docs/performance.md, "Fifth
+# pass"). Keyed by name and database alias; each is built from the queryset it stands for.
+_TEMPLATES: dict[tuple[str, str], ModelTemplate] = {}
+# Values that occur nowhere else, standing in the compiled statements for the real ones.
+_MARKERS = {
+    "campus": -911_000_001,
+    "gender": "zzgendermarkerzz",
+    "category": "zzcategorymarkerzz",
+    "student_id": "zzstudentidmarkerzz",
+    "resident": -911_000_002,
+    "bed": -911_000_003,
+}
+_FREE_BED_MARKERS = {name: _MARKERS[name] for name in ("campus", "gender", "category")}
+
+
+def _template(name: str, queryset, markers: dict) -> ModelTemplate:
+    key = (name, connection.alias)
+    template = _TEMPLATES.get(key)
+    if template is None:
+        if not queryset.ordered:
+            queryset = queryset.order_by("pk")  # as first() orders
+        template = _TEMPLATES[key] = ModelTemplate.compile(queryset[:1], markers)
+    return template
 
 
 def building_lock(building_id: int) -> Building:
@@ -34,23 +59,27 @@ def building_lock(building_id: int) -> Building:
 def resident_lock(student_id: str) -> Resident | None:
     """The resident with this student id, locked: a second desk checking the same resident in
     waits here until the first has committed, then sees the first one's stay."""
-    return (
+    template = _template(
+        "resident",
         Resident.objects.select_related("campus", "user")  # the user: told of the report due
         .select_for_update(of=("self",))
-        .filter(student_id=student_id)
-        .first()
+        .filter(student_id=_MARKERS["student_id"]),
+        {"student_id": _MARKERS["student_id"]},
     )
+    return template.first(student_id=student_id)
 
 
 def resident_current_stay_lock(resident: Resident) -> Stay | None:
     """The resident's current (reserved or active) stay, locked, with its bed, room, building and
     campus; there is at most one (constraint stay_one_current_per_resident)."""
-    return (
+    template = _template(
+        "current_stay",
         Stay.objects.select_related("bed__room__building__campus")
         .select_for_update(of=("self",))
-        .filter(resident=resident, status__in=Stay.CURRENT)
-        .first()
+        .filter(resident_id=_MARKERS["resident"], status__in=Stay.CURRENT),
+        {"resident": _MARKERS["resident"]},
     )
+    return template.first(resident=resident.pk)
 
 
 def bed_lock(beds: QuerySet[Bed], bed_id: int) -> Bed | None:
@@ -90,7 +119,6 @@ def bed_lock_first_free(beds: QuerySet[Bed]) -> Bed | None:
 # The free-bed search of a check-in, compiled once per caller scope (see first_free_bed_lock).
 _FREE_BED_TEMPLATES: dict[tuple, StatementTemplate] = {}
 _FREE_BED_TEMPLATES_MAX = 1000  # callers' scopes; emptied when full
-_MARKERS = {"campus": -911_000_001, "gender": "zzgendermarkerzz", "category": "zzcategorymarkerzz"}
 
 
 def _free_bed_template(buildings: QuerySet[Building] | None) -> StatementTemplate:
@@ -116,7 +144,7 @@ def _free_bed_template(buildings: QuerySet[Building] | None) -> StatementTemplat
         )
         template = StatementTemplate.compile(
             free.select_for_update(skip_locked=True, of=("self",)).values_list("pk")[:1],
-            _MARKERS,
+            _FREE_BED_MARKERS,
         )
         if len(_FREE_BED_TEMPLATES) >= _FREE_BED_TEMPLATES_MAX:
             _FREE_BED_TEMPLATES.clear()
@@ -124,9 +152,7 @@ def _free_bed_template(buildings: QuerySet[Building] | None) -> StatementTemplat
     return template
 
 
-def first_free_bed_lock(
-    resident: Resident, beds: QuerySet[Bed], *, buildings: QuerySet[Building] | None
-) -> Bed | None:
+def first_free_bed_lock(resident: Resident, *, buildings: QuerySet[Building] | None) -> Bed | None:
     """What bed_lock_first_free(beds_free_for(resident, in_first_building_with_free_beds(…),
     mixed_rooms=False)) finds first, the common case of a proposal, without building that
     queryset: its SQL is compiled once per caller scope (`buildings`) and run with this
@@ -134,10 +160,13 @@ def first_free_bed_lock(
     queryset cost more than everything else a check-in does (about 9 ms of Python against 2
     for running it, at campus scale).
 
-    The bed found is locked (SKIP LOCKED), then read with its room, building and kit from
-    `beds` in the same statement that checks it once more for a stay committed meanwhile
+    The bed found is locked (SKIP LOCKED), then read with its room, building, campus and kit
+    (selectors.beds_in) in the same statement that checks it once more for a stay committed
+    meanwhile
     (see bed_lock_first_free). None when there is no such bed, or the one found was taken:
     the caller then searches the usual way. PostgreSQL only (SKIP LOCKED)."""
+    from apartments import selectors
+
     if buildings is not None and buildings.query.is_empty():
         return None
     template = _free_bed_template(buildings)
@@ -151,8 +180,16 @@ def first_free_bed_lock(
         row = cursor.fetchone()
     if row is None:
         return None
+    # By its id alone (the statement above kept to the caller's scope), from a statement
+    # compiled once: compiling this query cost more than running both (docs/performance.md,
+    # "Fifth pass").
     current = Stay.objects.filter(bed=OuterRef("pk"), status__in=Stay.CURRENT)
-    bed = beds.annotate(taken=Exists(current)).filter(pk=row[0]).first()
+    template = _template(
+        "bed_checked",
+        selectors.beds_in().annotate(taken=Exists(current)).filter(pk=_MARKERS["bed"]),
+        {"bed": _MARKERS["bed"]},
+    )
+    bed = template.first(bed=row[0])
     return None if bed is None or bed.taken else bed
 
 

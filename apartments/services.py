@@ -413,7 +413,7 @@ def _propose(resident, beds, *, building, buildings, lock: bool) -> Bed | None:
         if lock and connection.features.has_select_for_update_skip_locked:
             # The same search from a statement compiled once (PostgreSQL): most check-ins
             # end here.
-            bed = locks.first_free_bed_lock(resident, beds, buildings=buildings)
+            bed = locks.first_free_bed_lock(resident, buildings=buildings)
             if bed is not None:
                 return bed
         # Mostly one query: the first building with a free bed found inside the bed search.

@@ -101,3 +101,55 @@ class StatementTemplate:
             else:
                 params[position] = values[name]
         return params
+
+
+class ModelTemplate(StatementTemplate):
+    """A StatementTemplate of a queryset of model instances: `first(**values)` and
+    `all(**values)` run the compiled statement and build the instances as the queryset would,
+    with the related objects of its `select_related` and its annotations, without compiling it
+    again. For a hot path's few lookups (a check-in's locks), where compiling a queryset with
+    its joins cost more than running it.
+
+    The rows become instances through Django's own machinery (the compiler's column map, its
+    converters and related populators, as `ModelIterable` uses them), so nothing here knows a
+    model's columns. Compile it inside a transaction when the queryset locks rows (Django
+    refuses `select_for_update` outside one)."""
+
+    @classmethod
+    def compile(cls, queryset, markers: dict[str, object]) -> ModelTemplate:
+        from django.db.models.query import get_related_populators
+
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        template = cls(sql, params, markers, compiler.connection)
+        template._db = queryset.db
+        select, klass_info = compiler.select, compiler.klass_info
+        template._model = klass_info["model"]
+        fields = klass_info["select_fields"]
+        template._slice = slice(fields[0], fields[-1] + 1)
+        template._init_list = [f[0].target.attname for f in select[template._slice]]
+        template._populators = get_related_populators(klass_info, select, queryset.db)
+        template._annotations = dict(compiler.annotation_col_map)
+        template._compiler = compiler
+        template._converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
+        return template
+
+    def all(self, **values) -> list[Model]:
+        with connections[self._db].cursor() as cursor:
+            cursor.execute(self.sql, self.params(**values))
+            rows = cursor.fetchall()
+        if self._converters:
+            rows = list(self._compiler.apply_converters(rows, self._converters))
+        objs = []
+        for row in rows:
+            obj = self._model.from_db(self._db, self._init_list, row[self._slice])
+            for populator in self._populators:
+                populator.populate(row, obj)
+            for name, position in self._annotations.items():
+                setattr(obj, name, row[position])
+            objs.append(obj)
+        return objs
+
+    def first(self, **values) -> Model | None:
+        objs = self.all(**values)
+        return objs[0] if objs else None

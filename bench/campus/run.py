@@ -16,7 +16,9 @@ p50, p95, queries per request and the ratio to the ceiling (GET scenarios to /ok
 
 Knobs: BENCH_QUICK, BENCH_ROUNDS, BENCH_DURATION (seconds), BENCH_SIZES ("full,small" by
 default, "full" in quick mode: which sizes to seed and measure), BENCH_LOADGEN=python (use the
-Python generator even where wrk is installed), BENCH_PORT (8771; the ceiling uses the next one).
+Python generator even where wrk is installed), BENCH_PORT (8771; the ceiling uses the next one), BENCH_SCENARIOS (a comma-separated subset of
+the scenario keys, as the table's first column names them in main(): filing,checkin to
+measure only those).
 
 Only 127.0.0.1 is contacted. The bench database is dropped and made anew: never point
 BENCH_DATABASE_URL at real data.
@@ -350,9 +352,15 @@ def main():
         "summary",
         "checkin",
     ]
+    only = [k for k in os.environ.get("BENCH_SCENARIOS", "").split(",") if k]
+    if unknown := set(only) - set(all_keys):
+        sys.exit(f"BENCH_SCENARIOS: no scenario {', '.join(sorted(unknown))}")
     tables, by_size = [], {}
     for size in SIZES:
         keys = all_keys if size == "full" else SIZE_SCENARIOS
+        keys = [k for k in keys if not only or k in only]
+        if not keys:
+            continue
         text, results = bench_size(size, keys)
         by_size[size] = results
         tables.append(text)
@@ -373,6 +381,8 @@ def two_sizes(by_size) -> str:
         "|---|---:|---:|---:|",
     ]
     for key in SIZE_SCENARIOS:
+        if key not in small or key not in big:
+            continue
         s, b = small[key], big[key]
         growth = median(b, "p50_ms") / max(median(s, "p50_ms"), 0.001)
         lines.append(

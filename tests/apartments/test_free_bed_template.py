@@ -34,9 +34,7 @@ def queryset_answer(resident, buildings):
 
 
 def template_answer(resident, buildings):
-    bed = locks.first_free_bed_lock(
-        resident, selectors.beds_in(buildings=buildings), buildings=buildings
-    )
+    bed = locks.first_free_bed_lock(resident, buildings=buildings)
     return bed.pk if bed else None
 
 

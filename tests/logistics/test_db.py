@@ -1,11 +1,13 @@
 """logistics.db.insert_together: rows of different models inserted in one round trip on
-PostgreSQL, exactly as `save` would have written them."""
+PostgreSQL, exactly as `save` would have written them. logistics.db.ModelTemplate: a queryset
+compiled once gives the instances the queryset gives, for other values."""
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F
 from django.test.utils import CaptureQueriesContext
 
-from logistics.db import insert_together
+from logistics.db import ModelTemplate, insert_together
 from logistics.models import AuditEvent, Campus, RoleGrant
 from logistics.services import audit_event
 from tests.factories import CampusFactory, UserFactory
@@ -56,3 +58,65 @@ def test_nothing_to_insert_is_no_query():
     with CaptureQueriesContext(connection) as queries:
         insert_together()
     assert len(queries) == 0
+
+
+MARK = -911_999_001
+
+
+def grants_of_user(user_id):
+    return (
+        RoleGrant.objects.select_related("user", "campus")
+        .annotate(campus_code=F("campus__code"), grants=Count("user__role_grants"))
+        .filter(user_id=user_id)
+        .order_by("role")
+    )
+
+
+def test_a_model_template_builds_what_its_queryset_gives():
+    # Given two users with grants on campuses, and a template compiled once from a queryset
+    # with related objects and annotations
+    first, second = UserFactory(), UserFactory()
+    north, south = CampusFactory(), CampusFactory()
+    RoleGrant.objects.create(user=first, role="dispatcher", campus=north)
+    RoleGrant.objects.create(user=first, role="auditor", campus=south)
+    RoleGrant.objects.create(user=second, role="dispatcher", campus=south)
+    template = ModelTemplate.compile(grants_of_user(MARK), {"user": MARK})
+    for user in (first, second):
+        # When it runs for each user
+        with CaptureQueriesContext(connection) as queries:
+            built = template.all(user=user.pk)
+            # Then it gives the queryset's instances, related objects loaded, in one query
+            described = [
+                (g.pk, g.role, g.user.username, g.campus.code, g.campus_code, g.grants)
+                for g in built
+            ]
+        assert len(queries) == 1
+        expected = [
+            (g.pk, g.role, g.user.username, g.campus.code, g.campus_code, g.grants)
+            for g in grants_of_user(user.pk)
+        ]
+        assert described == expected and described
+        # and instances the ORM can save as its own
+        assert all(not g._state.adding and g._state.db == "default" for g in built)
+    built[0].role = "head"
+    built[0].save(update_fields=["role"])
+    assert RoleGrant.objects.get(pk=built[0].pk).role == "head"
+    # Nothing found: none
+    assert template.first(user=MARK + 1) is None
+    assert template.first(user=first.pk).user_id == first.pk
+
+
+def test_a_model_template_converts_values_as_the_orm_does():
+    # Given an audit record with JSON changes and a timestamp
+    user = UserFactory()
+    event = audit_event(actor=user, action="test.template", changes={"bed": [1, 2]})
+    event.save()
+    template = ModelTemplate.compile(
+        AuditEvent.objects.filter(pk=MARK).select_related("actor"), {"pk": MARK}
+    )
+    # When it is read through the template
+    built = template.first(pk=event.pk)
+    # Then the JSON is a dict and the timestamp a datetime, as the queryset gives them
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert built.changes == {"bed": [1, 2]} == stored.changes
+    assert built.at == stored.at and built.actor.username == user.username

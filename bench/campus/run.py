@@ -16,9 +16,9 @@ p50, p95, queries per request and the ratio to the ceiling (GET scenarios to /ok
 
 Knobs: BENCH_QUICK, BENCH_ROUNDS, BENCH_DURATION (seconds), BENCH_SIZES ("full,small" by
 default, "full" in quick mode: which sizes to seed and measure), BENCH_LOADGEN=python (use the
-Python generator even where wrk is installed), BENCH_PORT (8771; the ceiling uses the next one), BENCH_SCENARIOS (a comma-separated subset of
-the scenario keys, as the table's first column names them in main(): filing,checkin to
-measure only those).
+Python generator even where wrk is installed), BENCH_PORT (8771; the ceiling uses the next
+one), BENCH_SCENARIOS (a comma-separated subset of the scenario keys listed in main(), as
+"filing,checkin": measure only those).
 
 Only 127.0.0.1 is contacted. The bench database is dropped and made anew: never point
 BENCH_DATABASE_URL at real data.

@@ -33,7 +33,7 @@ from apartments.models import (
 from logistics.errors import ServiceError
 from logistics.models import User
 from logistics.notifications import notify
-from logistics.services import audit_record
+from logistics.services import audit_event, audit_record
 
 # How often a check-in that proposes a bed tries again when another desk took the bed it
 # picked in the same instant (the unique constraint refused the second one).
@@ -304,7 +304,7 @@ def _checkin_once(
     stay.bed = plan.bed
     if kit_issued:
         BedKit.objects.filter(bed=plan.bed).update(status=BedKit.Status.ISSUED, updated_at=now)
-    audit_record(
+    record = audit_event(
         actor=actor,
         action="apartments.check_in",
         target=stay,
@@ -318,11 +318,13 @@ def _checkin_once(
         },
     )
     due_by = condition_report_ensure(stay=stay)  # the resident confirms the assets or disputes
-    # them; told here (one insert; the resident's account came with the lock)
+    # them; told here, in one insert with the audit record (the resident's account came with
+    # the lock)
     notify(
         [resident.user],
         notifications.CONDITION_REPORT_DUE,
         url=reverse("apartments:my_room") + "#condition-report",
+        together=[record],
         room=str(plan.bed.room),
         date=due_by.isoformat(),
     )

@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 
+from logistics.db import insert_together
 from logistics.models import Notification
 from logistics.publishing import publish
 
@@ -59,16 +60,20 @@ def notification_text(notification: Notification) -> str:
     return kind.render(notification.params or {})
 
 
-def notify(recipients, kind: NotificationKind, *, url: str = "", **params) -> list[Notification]:
+def notify(
+    recipients, kind: NotificationKind, *, url: str = "", together=(), **params
+) -> list[Notification]:
     """Tell each of `recipients` (users; None and repeats are skipped) about something. Call it
-    inside the transaction of the change it reports: if that rolls back, nobody is told."""
-    return notify_many([(recipients, kind, url, params)])
+    inside the transaction of the change it reports: if that rolls back, nobody is told.
+    `together`: other new rows (an audit record) inserted in the same round trip."""
+    return notify_many([(recipients, kind, url, params)], together=together)
 
 
-def notify_many(messages) -> list[Notification]:
+def notify_many(messages, *, together=()) -> list[Notification]:
     """notify() for many messages at once, `(recipients, kind, url, params)` each, with a fixed
     number of statements (one insert) however many there are: what a job raising hundreds of
-    alerts in one night sends."""
+    alerts in one night sends. `together`: other new rows inserted in the same statement
+    (logistics.db.insert_together), whether or not anybody is told."""
     rows, users = [], {}
     for recipients, kind, url, params in messages:
         seen = set()
@@ -87,8 +92,13 @@ def notify_many(messages) -> list[Notification]:
                 )
             )
     if not rows:
+        insert_together(*together)
         return []
-    created = Notification.objects.bulk_create(rows)
+    if together:
+        insert_together(*rows, *together)
+        created = rows
+    else:
+        created = Notification.objects.bulk_create(rows)
     cache.delete_many([_unread_key(pk) for pk in users])
     to_email = [n.pk for n in created if n.email_due_at is not None and n.pk]
     if to_email:

@@ -419,3 +419,24 @@ def test_bell_costs_no_query_once_the_count_is_cached(client):
     assert len(second) == 2
     assert len(first) == len(second) + 1
     assert 'data-testid="notifications-count">1<' in page
+
+
+def test_notify_inserts_rows_given_together_in_the_same_statement():
+    # Given an audit record to keep beside a message (as a check-in does)
+    from logistics.models import AuditEvent
+    from logistics.services import audit_event
+
+    alice, inactive = UserFactory(), UserFactory(is_active=False)
+    record = audit_event(actor=alice, action="tests.together")
+    # When alice is told, with the record together
+    with CaptureQueriesContext(connection) as queries:
+        created = notify([alice], PAGE, together=[record], number=1, pages=2)
+    # Then both are stored, in one insert on PostgreSQL
+    inserts = [q for q in queries if "INSERT" in q["sql"]]
+    assert len(inserts) == (1 if connection.vendor == "postgresql" else 2)
+    assert Notification.objects.get(pk=created[0].pk).recipient_id == alice.pk
+    assert AuditEvent.objects.get(pk=record.pk).action == "tests.together"
+    # and a record given with nobody to tell is still kept
+    second = audit_event(actor=alice, action="tests.nobody")
+    assert notify([inactive], PAGE, together=[second], number=1, pages=2) == []
+    assert AuditEvent.objects.filter(pk=second.pk, action="tests.nobody").exists()

@@ -40,10 +40,13 @@ _MARKERS = {
 _FREE_BED_MARKERS = {name: _MARKERS[name] for name in ("campus", "gender", "category")}
 
 
-def _template(name: str, queryset, markers: dict) -> ModelTemplate:
+def _template(name: str, build, markers: dict) -> ModelTemplate:
+    """The template `name`, compiled from the queryset `build()` gives the first time (building
+    the queryset on every call was a cost of its own)."""
     key = (name, connection.alias)
     template = _TEMPLATES.get(key)
     if template is None:
+        queryset = build()
         if not queryset.ordered:
             queryset = queryset.order_by("pk")  # as first() orders
         template = _TEMPLATES[key] = ModelTemplate.compile(queryset[:1], markers)
@@ -61,9 +64,11 @@ def resident_lock(student_id: str) -> Resident | None:
     waits here until the first has committed, then sees the first one's stay."""
     template = _template(
         "resident",
-        Resident.objects.select_related("campus", "user")  # the user: told of the report due
-        .select_for_update(of=("self",))
-        .filter(student_id=_MARKERS["student_id"]),
+        lambda: (
+            Resident.objects.select_related("campus", "user")  # the user: told of the report
+            .select_for_update(of=("self",))
+            .filter(student_id=_MARKERS["student_id"])
+        ),
         {"student_id": _MARKERS["student_id"]},
     )
     return template.first(student_id=student_id)
@@ -74,9 +79,11 @@ def resident_current_stay_lock(resident: Resident) -> Stay | None:
     campus; there is at most one (constraint stay_one_current_per_resident)."""
     template = _template(
         "current_stay",
-        Stay.objects.select_related("bed__room__building__campus")
-        .select_for_update(of=("self",))
-        .filter(resident_id=_MARKERS["resident"], status__in=Stay.CURRENT),
+        lambda: (
+            Stay.objects.select_related("bed__room__building__campus")
+            .select_for_update(of=("self",))
+            .filter(resident_id=_MARKERS["resident"], status__in=Stay.CURRENT)
+        ),
         {"resident": _MARKERS["resident"]},
     )
     return template.first(resident=resident.pk)
@@ -126,8 +133,11 @@ def _free_bed_template(buildings: QuerySet[Building] | None) -> StatementTemplat
 
     key = ()
     if buildings is not None:
-        scope_sql, scope_params = buildings.query.sql_with_params()
-        key = (scope_sql, *scope_params)
+        # The scope's own key where it has one (selectors.desk_buildings_for), else its SQL.
+        key = getattr(buildings, "scope_key", None)
+        if key is None:
+            scope_sql, scope_params = buildings.query.sql_with_params()
+            key = (scope_sql, *scope_params)
     template = _FREE_BED_TEMPLATES.get(key)
     if template is None:
         marker = Resident(
@@ -183,10 +193,15 @@ def first_free_bed_lock(resident: Resident, *, buildings: QuerySet[Building] | N
     # By its id alone (the statement above kept to the caller's scope), from a statement
     # compiled once: compiling this query cost more than running both (docs/performance.md,
     # "Fifth pass").
-    current = Stay.objects.filter(bed=OuterRef("pk"), status__in=Stay.CURRENT)
     template = _template(
         "bed_checked",
-        selectors.beds_in().annotate(taken=Exists(current)).filter(pk=_MARKERS["bed"]),
+        lambda: (
+            selectors.beds_in()
+            .annotate(
+                taken=Exists(Stay.objects.filter(bed=OuterRef("pk"), status__in=Stay.CURRENT))
+            )
+            .filter(pk=_MARKERS["bed"])
+        ),
         {"bed": _MARKERS["bed"]},
     )
     bed = template.first(bed=row[0])

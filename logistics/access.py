@@ -73,15 +73,18 @@ def user_with_grants_where(**lookup):
     their role grants, in one query, or None."""
     from django.contrib.auth import get_user_model
 
-    rows = list(
-        get_user_model()
-        ._default_manager.filter(**lookup)
-        .annotate(
-            grant_role=F("role_grants__role"),
-            grant_campus_id=F("role_grants__campus_id"),
-            grant_department_id=F("role_grants__department_id"),
+    def users(**lookup):
+        return (
+            get_user_model()
+            ._default_manager.filter(**lookup)
+            .annotate(
+                grant_role=F("role_grants__role"),
+                grant_campus_id=F("role_grants__campus_id"),
+                grant_department_id=F("role_grants__department_id"),
+            )
         )
-    )
+
+    rows = _user_rows(users, lookup)
     if not rows:
         return None
     user = rows[0]
@@ -94,6 +97,32 @@ def user_with_grants_where(**lookup):
         ),
     )
     return user
+
+
+# Every signed-in request runs this query with its own id or token: compiled once per process
+# for each kind of look-up (logistics.db.ModelTemplate), it costs no ORM compiling
+# (docs/performance.md, "Fifth pass").
+_USER_TEMPLATES: dict[tuple, object] = {}
+_USER_MARKERS = {int: -911_999_101, str: "zzuserlookupmarkerzz"}
+
+
+def _user_rows(users, lookup: dict) -> list:
+    from django.db import connection
+
+    from logistics.db import ModelTemplate
+
+    if len(lookup) == 1:
+        ((name, value),) = lookup.items()
+        marker = _USER_MARKERS.get(type(value))
+        if marker is not None:
+            key = (name, type(value), connection.alias)
+            template = _USER_TEMPLATES.get(key)
+            if template is None:
+                template = _USER_TEMPLATES[key] = ModelTemplate.compile(
+                    users(**{name: marker}), {"value": marker}
+                )
+            return template.all(value=value)
+    return list(users(**lookup))
 
 
 def roles_of(user) -> frozenset[str]:

@@ -64,7 +64,10 @@ def test_the_compiled_search_finds_what_the_queryset_finds():
     for b in (women, postgrad):
         BuildingAssignmentFactory(user=manager, building=b)
     nobody = user_with_role(Role.DORM_MANAGER)
-    callers = [selectors.desk_buildings_for(u) for u in (admin, manager, nobody)] + [None]
+    # (a second manager, of S01: each manager's scope is compiled apart)
+    other = user_with_role(Role.DORM_MANAGER)
+    BuildingAssignmentFactory(user=other, building=men)
+    callers = [selectors.desk_buildings_for(u) for u in (admin, manager, other, nobody)] + [None]
     # When every kind of resident is searched for, by every caller
     answers = 0
     for campus, gender, category, buildings in itertools.product(

@@ -44,6 +44,11 @@ def _weasyprint():
         import weasyprint  # lazy on purpose, see above
     except (ImportError, OSError) as error:
         raise PdfUnavailable(str(error)) from error
+    # Its import switches Pillow's process-wide LOAD_TRUNCATED_IMAGES on, which would let the
+    # photo checks take truncated files as whole (logistics.uploads): off again.
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     return weasyprint
 
 

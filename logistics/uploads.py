@@ -39,7 +39,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from rest_framework import serializers
 
 from logistics.access import has_role
@@ -114,6 +114,11 @@ def _check_pixels(size: tuple[int, int]) -> None:
 
 def _decode(data: bytes) -> Image.Image:
     """Open, verify, then decode completely (a truncated or corrupt file fails here)."""
+    # WeasyPrint (the PDF downloads) switches Pillow's process-wide LOAD_TRUNCATED_IMAGES on
+    # when it is imported, and a worker that had made a PDF then took truncated photos as
+    # whole. Only ever switched off, here and after that import (logistics.pdf): the PDFs'
+    # images are the portal's own static files.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         # verify() checks a file's structure (PNG checksums, …) but leaves the image unusable,
         # so the file is opened a second time to decode it.

@@ -493,3 +493,17 @@ def test_photos_are_not_served_from_media_url(client, photo, uploader):
     client.force_login(uploader)
 
     assert client.get(f"/{django_settings.MEDIA_URL}{photo.image.name}").status_code == 404
+
+
+def test_a_truncated_photo_is_refused_after_a_pdf_was_made(monkeypatch):
+    # WeasyPrint, imported by the first PDF download of a process, switches on Pillow's
+    # process-wide LOAD_TRUNCATED_IMAGES: a worker that had served a PDF accepted truncated
+    # photos. Given that switch on (as the import leaves it; put back after the test)
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    # When a truncated JPEG is uploaded, then it is refused as damaged all the same
+    with pytest.raises(ValidationError) as refused:
+        photo_create(uploaded_by=UserFactory(), file=upload(truncated_jpeg()))
+    assert refused.value.messages == [DAMAGED]
+    assert not Photo.objects.exists()

@@ -178,6 +178,9 @@ class Server:
                 f"127.0.0.1:{port}",
                 "--log-level",
                 "warning",
+                # The portal's and the ceiling's gunicorn run side by side: without this both
+                # claim gunicorn's one control socket and the second logs an error.
+                "--no-control-socket",
             ],
             cwd=ROOT,
             env=env(settings),

@@ -364,6 +364,8 @@ SPECTACULAR_SETTINGS = {
 # --- Security -------------------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, read by a statement compiled once (logistics/sessions.py).
+SESSION_ENGINE = "logistics.sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 12  # one working day: a desk shift, not a semester
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
 X_FRAME_OPTIONS = "DENY"

@@ -24,10 +24,6 @@ from django.db.models import Exists, OuterRef, QuerySet
 from apartments.models import Bed, BedKit, Building, Resident, Stay
 from logistics.db import ModelTemplate, StatementTemplate
 
-# A check-in's lookups, compiled once per process and database (logistics.db.ModelTemplate):
-# compiling their joins cost more Python than running them (docs/performance.md, "Fifth
-# pass"). Keyed by name and database alias; each is built from the queryset it stands for.
-_TEMPLATES: dict[tuple[str, str], ModelTemplate] = {}
 # Values that occur nowhere else, standing in the compiled statements for the real ones.
 _MARKERS = {
     "campus": -911_000_001,
@@ -41,16 +37,17 @@ _FREE_BED_MARKERS = {name: _MARKERS[name] for name in ("campus", "gender", "cate
 
 
 def _template(name: str, build, markers: dict) -> ModelTemplate:
-    """The template `name`, compiled from the queryset `build()` gives the first time (building
-    the queryset on every call was a cost of its own)."""
-    key = (name, connection.alias)
-    template = _TEMPLATES.get(key)
-    if template is None:
+    """A check-in's look-up `name`, compiled once per process (logistics.db.ModelTemplate):
+    compiling its joins cost more Python than running it (docs/performance.md, "Fifth pass").
+    `build()` gives the queryset it stands for; its first row is the answer, as first()'s."""
+
+    def first_row():
         queryset = build()
-        if not queryset.ordered:
-            queryset = queryset.order_by("pk")  # as first() orders
-        template = _TEMPLATES[key] = ModelTemplate.compile(queryset[:1], markers)
-    return template
+        return (queryset if queryset.ordered else queryset.order_by("pk"))[:1]
+
+    return ModelTemplate.shared(
+        f"apartments.locks.{name}", first_row, markers, using=connection.alias
+    )
 
 
 def building_lock(building_id: int) -> Building:
@@ -172,8 +169,7 @@ def first_free_bed_lock(resident: Resident, *, buildings: QuerySet[Building] | N
 
     The bed found is locked (SKIP LOCKED), then read with its room, building, campus and kit
     (selectors.beds_in) in the same statement that checks it once more for a stay committed
-    meanwhile
-    (see bed_lock_first_free). None when there is no such bed, or the one found was taken:
+    meanwhile (see bed_lock_first_free). None when there is no such bed, or the one found was taken:
     the caller then searches the usual way. PostgreSQL only (SKIP LOCKED)."""
     from apartments import selectors
 

@@ -102,7 +102,6 @@ def user_with_grants_where(**lookup):
 # Every signed-in request runs this query with its own id or token: compiled once per process
 # for each kind of look-up (logistics.db.ModelTemplate), it costs no ORM compiling
 # (docs/performance.md, "Fifth pass").
-_USER_TEMPLATES: dict[tuple, object] = {}
 _USER_MARKERS = {int: -911_999_101, str: "zzuserlookupmarkerzz"}
 
 
@@ -115,12 +114,12 @@ def _user_rows(users, lookup: dict) -> list:
         ((name, value),) = lookup.items()
         marker = _USER_MARKERS.get(type(value))
         if marker is not None:
-            key = (name, type(value), connection.alias)
-            template = _USER_TEMPLATES.get(key)
-            if template is None:
-                template = _USER_TEMPLATES[key] = ModelTemplate.compile(
-                    users(**{name: marker}), {"value": marker}
-                )
+            template = ModelTemplate.shared(
+                ("logistics.access.user_with_grants", name, type(value)),
+                lambda: users(**{name: marker}),
+                {"value": marker},
+                using=connection.alias,
+            )
             return template.all(value=value)
     return list(users(**lookup))
 

@@ -103,6 +103,10 @@ class StatementTemplate:
         return params
 
 
+# ModelTemplate.shared's templates, per process: (name, database alias) → template.
+_SHARED: dict[tuple, ModelTemplate] = {}
+
+
 class ModelTemplate(StatementTemplate):
     """A StatementTemplate of a queryset of model instances: `first(**values)` and
     `all(**values)` run the compiled statement and build the instances as the queryset would,
@@ -132,6 +136,18 @@ class ModelTemplate(StatementTemplate):
         template._annotations = dict(compiler.annotation_col_map)
         template._compiler = compiler
         template._converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
+        return template
+
+    @classmethod
+    def shared(cls, name, build, markers: dict[str, object], *, using: str) -> ModelTemplate:
+        """The process's template `name` for database `using`, compiled from the queryset
+        `build()` gives the first time it is asked for: the hot paths that use one neither
+        build their queryset nor compile it again. `name` must name one queryset shape (add
+        to it whatever changes the SQL)."""
+        key = (name, using)
+        template = _SHARED.get(key)
+        if template is None:
+            template = _SHARED[key] = cls.compile(build(), markers)
         return template
 
     def all(self, **values) -> list[Model]:

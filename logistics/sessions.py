@@ -15,7 +15,6 @@ from logistics.db import ModelTemplate
 # Values that occur nowhere else, standing in the compiled statement for the real ones.
 _KEY_MARKER = "zzsessionkeymarkerzz"
 _NOW_MARKER = dt.datetime(1901, 2, 3, 4, 5, 6, 789, tzinfo=dt.UTC)
-_TEMPLATES: dict[str, ModelTemplate] = {}
 
 
 class SessionStore(db.SessionStore):
@@ -24,14 +23,14 @@ class SessionStore(db.SessionStore):
         alias = router.db_for_read(model)
         # A time is a parameter as the database takes it (SQLite: text), marker and value alike.
         adapt = connections[alias].ops.adapt_datetimefield_value
-        template = _TEMPLATES.get(alias)
-        if template is None:
-            queryset = model.objects.using(alias).filter(
+        template = ModelTemplate.shared(
+            "logistics.sessions",
+            lambda: model.objects.using(alias).filter(
                 session_key=_KEY_MARKER, expire_date__gt=_NOW_MARKER
-            )
-            template = _TEMPLATES[alias] = ModelTemplate.compile(
-                queryset[:1], {"key": _KEY_MARKER, "now": adapt(_NOW_MARKER)}
-            )
+            )[:1],
+            {"key": _KEY_MARKER, "now": adapt(_NOW_MARKER)},
+            using=alias,
+        )
         session = template.first(key=self.session_key, now=adapt(timezone.now()))
         if session is None:
             self._session_key = None

@@ -115,7 +115,6 @@ def place_problem(user: User, *, room: Room | None, area: PublicArea | None) -> 
     return _("You cannot report faults for this place.")
 
 
-_REPORTER_LOCKS: dict[str, ModelTemplate] = {}
 _REPORTER_MARKER = -911_888_001  # an impossible user id, where the reporter's goes
 
 
@@ -125,9 +124,9 @@ def _reporter_lock(reporter: User) -> tuple[int, int, int] | None:
     # One join, not three subqueries: PostgreSQL planned those longer than it ran them. (A
     # model row, not values(): FOR UPDATE OF needs the user's table in the select.) Compiled
     # once per process (logistics.db.ModelTemplate): compiling it was a tenth of a filing.
-    template = _REPORTER_LOCKS.get(connection.alias)
-    if template is None:
-        queryset = (
+    template = ModelTemplate.shared(
+        "maintenance.services.reporter_lock",
+        lambda: (
             User.objects.select_for_update(of=("self",))
             .filter(pk=_REPORTER_MARKER)
             .annotate(
@@ -140,10 +139,10 @@ def _reporter_lock(reporter: User) -> tuple[int, int, int] | None:
             )
             .only("pk")
             .order_by("pk")[:1]
-        )
-        template = _REPORTER_LOCKS[connection.alias] = ModelTemplate.compile(
-            queryset, {"reporter": _REPORTER_MARKER}
-        )
+        ),
+        {"reporter": _REPORTER_MARKER},
+        using=connection.alias,
+    )
     user = template.first(reporter=reporter.pk)
     row = None if user is None else (user.home_room, user.home_building, user.home_campus)
     if row is None or row[0] is None:

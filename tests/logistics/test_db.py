@@ -120,3 +120,23 @@ def test_a_model_template_converts_values_as_the_orm_does():
     stored = AuditEvent.objects.get(pk=event.pk)
     assert built.changes == {"bed": [1, 2]} == stored.changes
     assert built.at == stored.at and built.actor.username == user.username
+
+
+def test_a_shared_template_is_built_and_compiled_once_per_name():
+    # Given a queryset builder that counts its calls
+    built = []
+
+    def build():
+        built.append(1)
+        return grants_of_user(MARK)
+
+    user = UserFactory()
+    RoleGrant.objects.create(user=user, role="dispatcher", campus=CampusFactory())
+    # When the same name is asked for three times, and another name once
+    first = ModelTemplate.shared("tests.grants", build, {"user": MARK}, using="default")
+    again = [ModelTemplate.shared("tests.grants", build, {"user": MARK}, using="default")]
+    again.append(ModelTemplate.shared("tests.grants", build, {"user": MARK}, using="default"))
+    other = ModelTemplate.shared("tests.grants.other", build, {"user": MARK}, using="default")
+    # Then the queryset was built once per name, and each gives the queryset's answer
+    assert len(built) == 2 and all(t is first for t in again) and other is not first
+    assert [g.user_id for g in first.all(user=user.pk)] == [user.pk]
